@@ -1,0 +1,159 @@
+/**
+ * Command-line parsing (SPEC 2). Options are case-insensitive and may be spelled the Windows way
+ * (`/generalize`, `/unattend:F`, `/mode:vm`), with one dash, or GNU style (`--unattend F`,
+ * `--unattend=F`, `--mode vm`). A token that starts with "/" but does not name a known option is a
+ * path (so `sysprep unattend check /srv/unattend.xml` works).
+ */
+import { usageError } from '../core/errors.js';
+import type { PowerAction } from '../core/engine.js';
+
+interface OptionSpec {
+  /** canonical name */
+  name: string;
+  aliases?: string[];
+  takesValue?: boolean;
+}
+
+const OPTIONS: OptionSpec[] = [
+  { name: 'oobe' },
+  { name: 'audit' },
+  { name: 'generalize' },
+  { name: 'mode', takesValue: true },
+  { name: 'reboot' },
+  { name: 'shutdown' },
+  { name: 'quit' },
+  { name: 'quiet', aliases: ['q'] },
+  { name: 'unattend', takesValue: true },
+  { name: 'root', takesValue: true },
+  { name: 'image', takesValue: true },
+  { name: 'dry-run', aliases: ['dryrun', 'n'] },
+  { name: 'json' },
+  { name: 'providers', aliases: ['operations'], takesValue: true },
+  { name: 'keep-user-accounts', takesValue: true },
+  { name: 'remove-user-accounts', takesValue: true },
+  { name: 'pass', takesValue: true },
+  { name: 'help', aliases: ['h', '?'] },
+  { name: 'version', aliases: ['v'] },
+];
+
+const BY_NAME = new Map<string, OptionSpec>();
+for (const o of OPTIONS) for (const n of [o.name, ...(o.aliases ?? [])]) BY_NAME.set(n, o);
+
+export interface ParsedArgs {
+  /** canonical option name → values (flags get [""]) in order */
+  options: Map<string, string[]>;
+  positionals: string[];
+  /** the options as spelled, upper-cased without prefix and value (for the log) */
+  seen: string[];
+}
+
+export function tokenize(argv: readonly string[]): ParsedArgs {
+  const options = new Map<string, string[]>();
+  const positionals: string[] = [];
+  const seen: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const tok = argv[i]!;
+    const m = /^(--|-|\/)([^=:]+)(?:[=:](.*))?$/s.exec(tok);
+    if (tok === '--' ) {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!m || tok === '-' ) {
+      positionals.push(tok);
+      continue;
+    }
+    const [, prefix, rawName, inlineValue] = m;
+    const spec = BY_NAME.get(rawName!.toLowerCase());
+    if (!spec) {
+      if (prefix === '/') {
+        positionals.push(tok); // a path, not an option
+        continue;
+      }
+      throw usageError(`unknown option '${tok}'; run "sysprep --help" for the options`);
+    }
+    let value = '';
+    if (spec.takesValue) {
+      if (inlineValue !== undefined) value = inlineValue;
+      else if (i + 1 < argv.length) value = argv[++i]!;
+      else throw usageError(`option '${tok}' needs a value (${prefix}${spec.name}${prefix === '/' ? ':' : '='}VALUE)`);
+      if (value === '') throw usageError(`option '${tok}' needs a non-empty value`);
+    } else if (inlineValue !== undefined) {
+      throw usageError(`option '${prefix}${rawName}' takes no value (got '${inlineValue}')`);
+    }
+    (options.get(spec.name) ?? options.set(spec.name, []).get(spec.name)!).push(value);
+    seen.push(spec.name.toUpperCase() + (spec.name === 'mode' ? `:${value.toUpperCase()}` : ''));
+  }
+  return { options, positionals, seen };
+}
+
+export interface RunArgs {
+  mode: 'oobe' | 'audit';
+  generalize: boolean;
+  vm: boolean;
+  power: PowerAction;
+  quiet: boolean;
+  dryRun: boolean;
+  json: boolean;
+  unattend?: string;
+  root: string;
+  image?: string;
+  providerLists: string[];
+  keepUserAccounts: string[];
+  removeUserAccounts: string[];
+  seen: string[];
+}
+
+const has = (a: ParsedArgs, name: string) => a.options.has(name);
+const last = (a: ParsedArgs, name: string) => a.options.get(name)?.at(-1);
+
+/** Options that belong to the main run and not to `state`, `providers`, … */
+const RUN_ONLY = ['oobe', 'audit', 'generalize', 'mode', 'reboot', 'shutdown', 'quit', 'quiet', 'unattend', 'dry-run',
+  'keep-user-accounts', 'remove-user-accounts'];
+
+export function rejectOptions(a: ParsedArgs, command: string, allowed: string[]): void {
+  for (const name of a.options.keys()) {
+    if (!allowed.includes(name)) throw usageError(`'sysprep ${command}' does not take --${name}`);
+  }
+}
+
+export function parseRunArgs(a: ParsedArgs): RunArgs {
+  if (a.positionals.length) {
+    throw usageError(`unexpected argument '${a.positionals[0]}'; run "sysprep --help" for the usage`);
+  }
+  rejectOptions(a, '/generalize …', [...RUN_ONLY, 'root', 'image', 'json', 'providers', 'help', 'version']);
+  if (has(a, 'oobe') && has(a, 'audit')) throw usageError('/oobe and /audit exclude each other');
+  const powers = (['reboot', 'shutdown', 'quit'] as const).filter((p) => has(a, p));
+  if (powers.length > 1) throw usageError(`/${powers.join(', /')} exclude each other; choose one`);
+  const root = last(a, 'root');
+  const image = last(a, 'image');
+  if (root !== undefined && image !== undefined) throw usageError('--root and --image exclude each other');
+  if ((root !== undefined || image !== undefined) && powers[0] && powers[0] !== 'quit') {
+    throw usageError(`/${powers[0]} works only on the running system; with --root or --image use /quit (the default)`);
+  }
+  let vm = false;
+  if (has(a, 'mode')) {
+    const mode = last(a, 'mode')!.toLowerCase();
+    if (mode !== 'vm') throw usageError(`/mode:${last(a, 'mode')}: the only mode is vm (/mode:vm)`);
+    if (has(a, 'audit')) throw usageError('/mode:vm cannot be used with /audit');
+    if (has(a, 'unattend')) throw usageError('/mode:vm cannot be used with /unattend');
+    if (!has(a, 'generalize') || !has(a, 'oobe')) throw usageError('/mode:vm needs /generalize and /oobe');
+    vm = true;
+  }
+  const list = (name: string) => (a.options.get(name) ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+  return {
+    mode: has(a, 'audit') ? 'audit' : 'oobe',
+    generalize: has(a, 'generalize'),
+    vm,
+    power: powers[0] ?? 'quit',
+    quiet: has(a, 'quiet'),
+    dryRun: has(a, 'dry-run'),
+    json: has(a, 'json'),
+    ...(has(a, 'unattend') ? { unattend: last(a, 'unattend')! } : {}),
+    root: root ?? '/',
+    ...(image !== undefined ? { image } : {}),
+    providerLists: a.options.get('providers') ?? [],
+    keepUserAccounts: list('keep-user-accounts'),
+    removeUserAccounts: list('remove-user-accounts'),
+    seen: a.seen,
+  };
+}

@@ -1,0 +1,192 @@
+/**
+ * The thin command line: parse, dispatch, and the one place errors become exit codes.
+ */
+import * as fs from 'node:fs';
+import { describeError, ExitCode, SysprepError, usageError } from '../core/errors.js';
+import { openTarget, planProviders, requireRoot, runSysprep, RunRequest } from '../core/engine.js';
+import { PATHS } from '../core/paths.js';
+import { appliesTo, compareProviders, PASSES } from '../core/provider.js';
+import { selectProviders } from '../core/selection.js';
+import { readImageState, readInstallRecord, readProgress } from '../core/state.js';
+import { TargetLock } from '../core/lock.js';
+import { VERSION } from '../core/version.js';
+import { BUILT_IN_PROVIDERS } from '../providers/index.js';
+import { parseRunArgs, ParsedArgs, rejectOptions, tokenize } from './args.js';
+import { helpText } from './help.js';
+import { printSummary, progressObserver } from './output.js';
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let json = argv.some((a) => /^(--|-|\/)json$/i.test(a));
+  try {
+    if (argv.length === 0) return await noArguments();
+    const args = tokenize(argv);
+    json = args.options.has('json');
+    if (args.options.has('help')) {
+      process.stdout.write(helpText());
+      return ExitCode.ok;
+    }
+    if (args.options.has('version')) {
+      process.stdout.write(`sysprep ${VERSION}\n`);
+      return ExitCode.ok;
+    }
+    const [command, ...rest] = args.positionals;
+    switch (command?.toLowerCase()) {
+      case 'state':
+        return stateCommand({ ...args, positionals: rest });
+      case 'providers':
+        return providersCommand({ ...args, positionals: rest });
+      case 'rearm':
+        return rearmCommand({ ...args, positionals: rest });
+      case 'help':
+        process.stdout.write(helpText());
+        return ExitCode.ok;
+      default:
+        return await runCommand(args);
+    }
+  } catch (err) {
+    return reportError(err, json);
+  }
+}
+
+function reportError(err: unknown, json: boolean): number {
+  const code = err instanceof SysprepError ? err.exitCode : ExitCode.fatal;
+  const message = err instanceof SysprepError ? err.message : `internal error: ${describeError(err)}`;
+  process.stderr.write(`sysprep: ${message}\n`);
+  if (!(err instanceof SysprepError) && process.env.SYSPREP_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  if (json) process.stdout.write(JSON.stringify({ succeeded: false, exitCode: code, error: message }, null, 2) + '\n');
+  return code;
+}
+
+async function noArguments(): Promise<number> {
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    process.stderr.write(helpText(true));
+    return ExitCode.usage;
+  }
+  const { runDialog } = await import('./dialog.js');
+  const choice = await runDialog();
+  if (!choice) {
+    process.stdout.write('Cancelled; nothing was changed.\n');
+    return ExitCode.ok;
+  }
+  return runCommand(tokenize(choice));
+}
+
+async function runCommand(args: ParsedArgs): Promise<number> {
+  const run = parseRunArgs(args);
+  if (run.image !== undefined) {
+    throw usageError('--image is not available in this version: mount the image\'s root file system and use --root DIR');
+  }
+  if (run.unattend !== undefined) {
+    throw usageError('/unattend: answer files are not available in this version yet');
+  }
+  const request: RunRequest = {
+    mode: run.mode,
+    generalize: run.generalize,
+    vm: run.vm,
+    power: run.power,
+    quiet: run.quiet,
+    dryRun: run.dryRun,
+    root: run.root,
+    providerLists: run.providerLists,
+    keepUserAccounts: run.keepUserAccounts,
+    removeUserAccounts: run.removeUserAccounts,
+    optionsSeen: run.seen,
+  };
+  const mode = { quiet: run.quiet, json: run.json, tty: Boolean(process.stdout.isTTY) };
+  const report = await runSysprep(request, progressObserver(mode));
+  printSummary(report, mode);
+  return report.exitCode;
+}
+
+function stateCommand(args: ParsedArgs): number {
+  rejectOptions(args, 'state', ['root', 'json', 'image']);
+  if (args.positionals.length) throw usageError(`'sysprep state' takes no argument '${args.positionals[0]}'`);
+  if (args.options.has('image')) throw usageError('--image is not available in this version; use --root DIR');
+  const root = args.options.get('root')?.at(-1) ?? '/';
+  const target = openTarget(root, true);
+  const state = readImageState(target.fs);
+  if (!args.options.has('json')) {
+    process.stdout.write(`${state.imageState}${state.neverSealed ? ' (never sealed)' : ''}\n`);
+    return ExitCode.ok;
+  }
+  const progress = readProgress(target.fs);
+  const install = readInstallRecord(target.fs);
+  const holder = new TargetLock(target.fs).holder();
+  process.stdout.write(JSON.stringify({
+    imageState: state.imageState,
+    neverSealed: state.neverSealed,
+    succeededTag: target.fs.exists(PATHS.successTag),
+    running: holder ? { pid: holder.pid } : null,
+    installedFor: install ? { osId: install.osId, versionId: install.versionId, installedAt: install.installedAt } : null,
+    lastRun: progress ? {
+      runId: progress.runId,
+      startedAt: progress.startedAt,
+      finishedAt: progress.finishedAt ?? null,
+      request: progress.request,
+      finished: progress.finished,
+      succeeded: progress.succeeded,
+      completed: Object.keys(progress.completed),
+      pending: progress.request.providers.filter((id) => !progress.completed[id]),
+      failedProvider: progress.failedProvider ?? null,
+      failure: progress.failure ?? null,
+    } : null,
+  }, null, 2) + '\n');
+  return ExitCode.ok;
+}
+
+function providersCommand(args: ParsedArgs): number {
+  rejectOptions(args, 'providers', ['root', 'json', 'providers']);
+  if (args.positionals.length) throw usageError(`'sysprep providers' takes no argument '${args.positionals[0]}'`);
+  const root = args.options.get('root')?.at(-1);
+  const target = root !== undefined ? openTarget(root, true) : undefined;
+  const selected = selectProviders(BUILT_IN_PROVIDERS, args.options.get('providers') ?? []);
+  const rows = [...BUILT_IN_PROVIDERS]
+    .sort((a, b) => PASSES.indexOf(a.pass) - PASSES.indexOf(b.pass) || compareProviders(a, b))
+    .map((p) => ({
+      id: p.id,
+      pass: p.pass,
+      order: p.order ?? 0,
+      source: p.source ?? 'built-in',
+      defaultEnabled: p.defaultEnabled,
+      enabled: selected.has(p.id),
+      families: p.families ?? ['all'],
+      ...(target ? { appliesToTarget: appliesTo(p, target) } : {}),
+      summary: p.summary,
+    }));
+  if (args.options.has('json')) {
+    process.stdout.write(JSON.stringify({ providers: rows }, null, 2) + '\n');
+    return ExitCode.ok;
+  }
+  for (const r of rows) {
+    const flag = r.enabled ? '*' : ' ';
+    const applies = r.appliesToTarget === false ? ' (not for this target)' : '';
+    process.stdout.write(`${flag} ${r.id.padEnd(24)} ${r.pass.padEnd(10)} ${r.summary}${applies}\n`);
+  }
+  process.stdout.write('\n* = enabled (the defaults, or what --providers selects). Built-in providers: ' + rows.length + '.\n');
+  return ExitCode.ok;
+}
+
+/** After a deliberate OS upgrade: record the image's current OS version as the one sysprep is armed for. */
+function rearmCommand(args: ParsedArgs): number {
+  rejectOptions(args, 'rearm', ['root', 'json']);
+  requireRoot();
+  const root = args.options.get('root')?.at(-1) ?? '/';
+  const target = openTarget(root, false);
+  const lock = new TargetLock(target.fs);
+  lock.acquire();
+  try {
+    const before = readInstallRecord(target.fs);
+    if (before) target.fs.remove(PATHS.installIni, `was ${before.osId} ${before.versionId}`);
+    process.stdout.write(`Re-armed: the next run records ${target.os.id} ${target.os.versionId} as this image's OS.\n`);
+    return ExitCode.ok;
+  } finally {
+    lock.release();
+  }
+}
+
+// used by the tests: the plan for a request, without a target
+export { planProviders };
+
+if (import.meta.url === `file://${fs.realpathSync(process.argv[1] ?? '')}`) {
+  process.exitCode = await main(process.argv.slice(2));
+}

@@ -1,0 +1,402 @@
+/**
+ * One sysprep run (SPEC section 3): verification, logging, parsing, validate-then-process, verify.
+ *
+ *  1. Verification — root only; the target looks like an OS root; one instance (a lock in the target);
+ *     the OS version recorded at first install still matches. Failures: exit 3, nothing changed.
+ *  2. Logging — the Panther logs of the sysprep run, a banner per run.
+ *  3. Parse — the request (already parsed by the CLI or the dialog) is logged option by option.
+ *  4. Validate every selected provider (no side effects; a refusal is exit 4, nothing changed), then
+ *     process: state UNDEPLOYABLE, cleanup providers, generalize providers, in order; the first
+ *     failure halts (exit 1) and leaves the state UNDEPLOYABLE. Each provider's completion is recorded,
+ *     so a rerun of the same request after a crash does the rest, and nothing twice.
+ *  5. Verify every provider finished, write the new state and the success tag, power action.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import * as nodefs from 'node:fs';
+import { BUILT_IN_PROVIDERS } from '../providers/index.js';
+import { Change, RootFs } from '../rootfs/rootfs.js';
+import { describeError, environmentError, SysprepError, usageError } from './errors.js';
+import { formatTimestamp, LogLine, PantherLog } from './panther.js';
+import { PATHS } from './paths.js';
+import { appliesTo, compareProviders, Pass, Provider, ProviderContext, RunOptions } from './provider.js';
+import { selectProviders } from './selection.js';
+import {
+  ImageState,
+  ProgressRecord,
+  readImageState,
+  readInstallRecord,
+  readProgress,
+  RunRequestKey,
+  sameRequest,
+  writeImageState,
+  writeInstallRecord,
+  writeProgress,
+} from './state.js';
+import { TargetLock } from './lock.js';
+import { loadTarget, notAnOsRoot, Target } from './target.js';
+import { VERSION } from './version.js';
+
+export type PowerAction = 'quit' | 'reboot' | 'shutdown';
+
+export interface RunRequest {
+  mode: 'oobe' | 'audit';
+  generalize: boolean;
+  vm: boolean;
+  power: PowerAction;
+  quiet: boolean;
+  dryRun: boolean;
+  unattend?: string;
+  /** host path of the target's root ("/" = the running system) */
+  root: string;
+  providerLists: string[];
+  keepUserAccounts: string[];
+  removeUserAccounts: string[];
+  /** the options as the user spelled them, upper-cased, for the log (ParseCommands) */
+  optionsSeen: string[];
+}
+
+export type ProviderStatus = 'done' | 'already-done' | 'not-applicable' | 'failed' | 'not-run';
+
+export interface ProviderResult {
+  id: string;
+  pass: Pass;
+  source: string;
+  status: ProviderStatus;
+  notes: string[];
+  changes: Change[];
+  error?: string;
+  milliseconds: number;
+}
+
+export interface RunReport {
+  sysprep: string;
+  target: string;
+  os: string;
+  dryRun: boolean;
+  request: { mode: string; generalize: boolean; vm: boolean; power: PowerAction; providers: string[] };
+  stateBefore: ImageState;
+  stateAfter: ImageState;
+  succeeded: boolean;
+  exitCode: number;
+  resumed: boolean;
+  providers: ProviderResult[];
+  /** every path changed (or, in a dry run, that would be), by providers and by sysprep itself */
+  changed: (Change & { by: string })[];
+  warnings: string[];
+  errors: string[];
+  log: LogLine[];
+}
+
+export interface RunObserver {
+  providerStarted?(p: Provider, index: number, total: number): void;
+  change?(p: Provider | undefined, c: Change): void;
+  providerFinished?(r: ProviderResult, index: number, total: number): void;
+  problem?(line: LogLine): void;
+}
+
+/** Everything that can be rejected before the target is touched (exit 2). */
+export function planProviders(req: Pick<RunRequest, 'providerLists' | 'keepUserAccounts' | 'removeUserAccounts' | 'generalize'>, all: readonly Provider[] = BUILT_IN_PROVIDERS): Provider[] {
+  const selected = selectProviders(all, req.providerLists);
+  if ((req.keepUserAccounts.length || req.removeUserAccounts.length) && !selected.has('user-account')) {
+    throw usageError(
+      '--keep-user-accounts/--remove-user-accounts need the user-account provider; add --providers defaults,user-account',
+    );
+  }
+  const passes: Pass[] = req.generalize ? ['cleanup', 'generalize'] : ['cleanup'];
+  // cleanup always runs first, then generalize; within a pass by (order, built-in first, id)
+  return all
+    .filter((p) => selected.has(p.id) && passes.includes(p.pass))
+    .sort((a, b) => passes.indexOf(a.pass) - passes.indexOf(b.pass) || compareProviders(a, b));
+}
+
+export function targetStateAfter(req: Pick<RunRequest, 'generalize' | 'mode'>): ImageState {
+  if (req.generalize) return req.mode === 'audit' ? 'IMAGE_STATE_GENERALIZE_RESEAL_TO_AUDIT' : 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE';
+  return req.mode === 'audit' ? 'IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT' : 'IMAGE_STATE_SPECIALIZE_RESEAL_TO_OOBE';
+}
+
+/** Open the target: exists, is a directory, looks like an OS root. */
+export function openTarget(root: string, dryRun: boolean): Target {
+  let st: nodefs.Stats;
+  try {
+    st = nodefs.statSync(root);
+  } catch {
+    throw environmentError(`target ${root} does not exist`);
+  }
+  if (!st.isDirectory()) throw environmentError(`target ${root} is not a directory`);
+  const fs = new RootFs(root, { dryRun });
+  const why = notAnOsRoot(fs);
+  if (why) throw environmentError(`target ${root} is not an OS root: ${why}`);
+  return loadTarget(fs);
+}
+
+export function requireRoot(): void {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    throw environmentError('sysprep must be run as root (uid 0); try again with sudo');
+  }
+}
+
+function isVirtualMachine(): boolean {
+  const r = spawnSync('systemd-detect-virt', ['--vm'], { encoding: 'utf8' });
+  if (r.error) {
+    // without systemd-detect-virt, fall back to the CPU's hypervisor flag
+    try {
+      return /^flags\s*:.*\bhypervisor\b/m.test(nodefs.readFileSync('/proc/cpuinfo', 'utf8'));
+    } catch {
+      return false;
+    }
+  }
+  return r.status === 0;
+}
+
+export async function runSysprep(req: RunRequest, observer: RunObserver = {}): Promise<RunReport> {
+  // ---- 3 (the part that needs no target): usage errors first, so they change nothing
+  const plan = planProviders(req);
+
+  // ---- 1. verification
+  requireRoot();
+  if (req.vm && !isVirtualMachine()) {
+    throw environmentError('/mode:vm: systemd-detect-virt --vm says this is not a virtual machine');
+  }
+  const target = openTarget(req.root, req.dryRun);
+  const { fs } = target;
+  const lock = new TargetLock(fs);
+  const staleNote = lock.acquire();
+  const log = new PantherLog(fs, PATHS.sysprepPanther);
+  try {
+    const installed = readInstallRecord(fs);
+    if (installed && (installed.osId !== target.os.id || installed.versionId !== target.os.versionId)) {
+      throw environmentError(
+        `sysprep was installed into this image for ${installed.osId} ${installed.versionId || '(no version)'}, ` +
+          `but it is now ${target.os.id} ${target.os.versionId || '(no version)'} (upgraded?). ` +
+          `Check the image, then re-arm with: sysprep rearm${req.root === '/' ? '' : ` --root ${req.root}`}`,
+      );
+    }
+    return await process_(req, plan, target, log, observer, staleNote);
+  } finally {
+    log.close();
+    lock.release();
+  }
+}
+
+async function process_(
+  req: RunRequest,
+  plan: Provider[],
+  target: Target,
+  log: PantherLog,
+  observer: RunObserver,
+  staleNote: string | undefined,
+): Promise<RunReport> {
+  const { fs } = target;
+  const stateBefore = readImageState(fs).imageState;
+  const report: RunReport = {
+    sysprep: VERSION,
+    target: req.root,
+    os: `${target.os.prettyName}`,
+    dryRun: req.dryRun,
+    request: { mode: req.mode, generalize: req.generalize, vm: req.vm, power: req.power, providers: plan.map((p) => p.id) },
+    stateBefore,
+    stateAfter: stateBefore,
+    succeeded: false,
+    exitCode: 0,
+    resumed: false,
+    providers: [],
+    changed: [],
+    warnings: [],
+    errors: [],
+    log: log.lines,
+  };
+  log.onProblem = (line) => {
+    (line.level === 'Error' ? report.errors : report.warnings).push(line.message);
+    observer.problem?.(line);
+  };
+  let current: Provider | undefined;
+  fs.setChangeListener((c) => {
+    report.changed.push({ ...c, by: current?.id ?? 'sysprep' });
+    log.info(`${current ? current.id + ': ' : ''}${c.action} ${c.path}${c.detail ? ` (${c.detail})` : ''}`);
+    observer.change?.(current, c);
+  });
+
+  // ---- 2. logging
+  log.open();
+  log.banner();
+  log.info(`The time is now ${formatTimestamp(new Date())}`, 0x0f004d);
+  log.info(`Initialized SysPrep log at ${PATHS.sysprepPanther}${req.dryRun ? ' (dry run: kept in memory, nothing written)' : ''}`, 0x0f004e);
+  log.info(`sysprep ${VERSION}; target ${req.root} (${target.os.prettyName}, layout ${target.family ?? 'unknown'})`);
+  log.info('ValidatePrivileges:User has required privileges to sysprep machine', 0x0f0054);
+  if (staleNote) log.warn(`Lock: ${staleNote}`);
+
+  // ---- 3. parse
+  for (const opt of req.optionsSeen) log.info(`ParseCommands:Found supported command line option '${opt}'`, 0x0f005f);
+  log.info(`Image state is ${stateBefore}; providers selected: ${plan.map((p) => p.id).join(', ') || '(none)'}`);
+
+  const options: RunOptions = {
+    mode: req.mode,
+    generalize: req.generalize,
+    vm: req.vm,
+    dryRun: req.dryRun,
+    keepUserAccounts: req.keepUserAccounts,
+    removeUserAccounts: req.removeUserAccounts,
+    persistAllDeviceInstalls: false,
+  };
+  const results = new Map<string, ProviderResult>();
+  const contextFor = (p: Provider): ProviderContext => ({
+    fs,
+    target,
+    log,
+    options,
+    note(message) {
+      results.get(p.id)?.notes.push(message);
+      log.info(`${p.id}: ${message}`);
+    },
+  });
+  const applicable: Provider[] = [];
+  for (const p of plan) {
+    const r: ProviderResult = { id: p.id, pass: p.pass, source: p.source ?? 'built-in', status: 'not-run', notes: [], changes: [], milliseconds: 0 };
+    results.set(p.id, r);
+    report.providers.push(r);
+    if (appliesTo(p, target)) applicable.push(p);
+    else {
+      r.status = 'not-applicable';
+      r.notes.push(`not for this layout (${target.family ?? 'unknown'}; needs ${p.families!.join(', ')})`);
+    }
+  }
+
+  // ---- 4a. validate (no side effects)
+  for (const pass of ['cleanup', 'generalize'] as const) {
+    const inPass = applicable.filter((p) => p.pass === pass);
+    if (!inPass.length) continue;
+    log.info(`WinMain:Pre-validating '${pass}' providers.`, 0x0f00d7);
+    for (const p of inPass) {
+      if (!p.validate) continue;
+      try {
+        await p.validate(contextFor(p));
+      } catch (err) {
+        const msg = describeError(err);
+        log.error(`WinMain:Hit failure while pre-validate sysprep ${pass} providers; provider ${p.id}: ${msg}`, 0x0f00d8);
+        results.get(p.id)!.status = 'failed';
+        results.get(p.id)!.error = msg;
+        throw new SysprepError(
+          'validation',
+          `Sysprep was not able to validate this installation: ${p.id}: ${msg}. Nothing was changed. ` +
+            `Review ${PATHS.sysprepPanther}/setupact.log for details, resolve the issue, then run sysprep again.`,
+        );
+      }
+    }
+  }
+
+  // ---- 4b. process
+  if (!readInstallRecord(fs)) {
+    writeInstallRecord(fs, { osId: target.os.id, versionId: target.os.versionId, installedAt: new Date().toISOString(), sysprepVersion: VERSION });
+    log.info(`Recorded the image's OS version for later runs: ${target.os.id} ${target.os.versionId}`);
+  }
+  if (fs.remove(PATHS.successTag)) log.info(`FCreateTagFile:Deleted the tag file ${PATHS.successTag} of the previous run`);
+  else log.info(`FCreateTagFile:Tag file ${PATHS.successTag} does not already exist, no need to delete anything`, 0x0f007e);
+
+  const key: RunRequestKey = { generalize: req.generalize, mode: req.mode, providers: plan.map((p) => p.id) };
+  const previous = readProgress(fs);
+  let progress: ProgressRecord;
+  if (stateBefore === 'IMAGE_STATE_UNDEPLOYABLE' && previous && !previous.finished && sameRequest(previous.request, key)) {
+    progress = previous;
+    report.resumed = true;
+    log.info(`Resuming the interrupted run ${previous.runId} of ${previous.startedAt}: ` +
+      `${Object.keys(previous.completed).length} of ${plan.length} providers had completed`);
+  } else {
+    progress = { runId: randomUUID(), startedAt: new Date().toISOString(), request: key, completed: {}, finished: false, succeeded: false };
+  }
+  writeImageState(fs, 'IMAGE_STATE_UNDEPLOYABLE');
+  writeProgress(fs, progress);
+
+  let failed: { provider: Provider; message: string } | undefined;
+  const total = plan.length;
+  let index = 0;
+  for (const p of plan) {
+    index++;
+    const r = results.get(p.id)!;
+    if (r.status === 'not-applicable') {
+      log.info(`${p.id}: skipped, ${r.notes[0]}`);
+      observer.providerFinished?.(r, index, total);
+      continue;
+    }
+    if (progress.completed[p.id]) {
+      r.status = 'already-done';
+      r.notes.push(`completed by the interrupted run at ${progress.completed[p.id]}`);
+      log.info(`${p.id}: already completed by the interrupted run; not run again`);
+      observer.providerFinished?.(r, index, total);
+      continue;
+    }
+    observer.providerStarted?.(p, index, total);
+    log.info(`RunProvider:Running '${p.id}' (${p.pass}, ${p.source})`);
+    const started = performance.now();
+    current = p;
+    const before = fs.changes.length;
+    try {
+      await p.run(contextFor(p));
+      r.status = 'done';
+    } catch (err) {
+      r.status = 'failed';
+      r.error = describeError(err);
+    } finally {
+      current = undefined;
+      r.changes = fs.changes.slice(before);
+      r.milliseconds = Math.round(performance.now() - started);
+    }
+    if (r.status === 'failed') {
+      log.error(`RunProvider:An error occurred while running '${p.id}', halting sysprep execution: ${r.error}`, 0x0f0070);
+      log.error(`WinMain:Hit failure while processing sysprep ${p.pass} providers; provider ${p.id}`, 0x0f00a8);
+      failed = { provider: p, message: r.error! };
+      observer.providerFinished?.(r, index, total);
+      break;
+    }
+    progress.completed[p.id] = new Date().toISOString();
+    writeProgress(fs, progress);
+    observer.providerFinished?.(r, index, total);
+  }
+
+  // ---- 5. verify, state, tag
+  if (failed) {
+    progress.failedProvider = failed.provider.id;
+    progress.failure = failed.message;
+    writeProgress(fs, progress);
+    report.stateAfter = 'IMAGE_STATE_UNDEPLOYABLE';
+    report.exitCode = 1;
+    log.error(`A fatal error occurred while trying to sysprep the machine: ${failed.provider.id}: ${failed.message}. ` +
+      `The image state stays IMAGE_STATE_UNDEPLOYABLE; fix the cause and run the same command again to finish.`);
+    log.info('Shutting down SysPrep log', 0x0f0052);
+    return report;
+  }
+  const unfinished = plan.filter((p) => !['done', 'already-done', 'not-applicable'].includes(results.get(p.id)!.status));
+  if (unfinished.length) throw new Error(`providers did not finish: ${unfinished.map((p) => p.id).join(', ')}`);
+  const next = targetStateAfter(req);
+  writeImageState(fs, next);
+  progress.finished = true;
+  progress.succeeded = true;
+  progress.finishedAt = new Date().toISOString();
+  writeProgress(fs, progress);
+  fs.writeText(PATHS.successTag, '', { mode: 0o644 });
+  log.info(`FCreateTagFile:Successfully created tag file ${PATHS.successTag}`);
+  log.info(`Image state is now ${next}${req.dryRun ? ' (dry run: not written)' : ''}`);
+  report.stateAfter = next;
+  report.succeeded = true;
+  powerAction(req, log);
+  log.info('Shutting down SysPrep log', 0x0f0052);
+  log.info(`The time is now ${formatTimestamp(new Date())}`, 0x0f004d);
+  return report;
+}
+
+function powerAction(req: RunRequest, log: PantherLog): void {
+  if (req.power === 'quit') {
+    log.info('ProcessShutdown:Quit requested; no power action');
+    return;
+  }
+  if (req.dryRun) {
+    log.info(`ProcessShutdown:Dry run; would ${req.power}`);
+    return;
+  }
+  // Only the running system can be powered off (the CLI refuses /reboot and /shutdown with --root).
+  const verb = req.power === 'reboot' ? 'reboot' : 'poweroff';
+  log.info(`ProcessShutdown:Calling systemctl ${verb} to ${req.power} the computer`);
+  log.close();
+  const r = spawnSync('systemctl', ['--no-block', verb], { encoding: 'utf8' });
+  if (r.status !== 0) throw new SysprepError('fatal', `systemctl ${verb} failed: ${(r.stderr || r.error?.message || '').trim()}`);
+}

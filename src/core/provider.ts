@@ -1,0 +1,71 @@
+/**
+ * What a provider is: typed metadata plus a validate step (no side effects) and a run step.
+ * Built-in providers are modules under src/providers/; external ones are JSON descriptors (issue 5)
+ * adapted to the same shape.
+ */
+import { RootFs } from '../rootfs/rootfs.js';
+import { PantherLog } from './panther.js';
+import { DistroFamily, Target } from './target.js';
+
+export type Pass = 'cleanup' | 'generalize' | 'specialize';
+export const PASSES: readonly Pass[] = ['cleanup', 'generalize', 'specialize'];
+
+export interface RunOptions {
+  mode: 'oobe' | 'audit';
+  generalize: boolean;
+  vm: boolean;
+  dryRun: boolean;
+  /** user-account provider: accounts to keep / to remove (names; "*" = all) */
+  keepUserAccounts: string[];
+  removeUserAccounts: string[];
+  /** answer-file generalize settings that providers honour (PersistAllDeviceInstalls …) */
+  persistAllDeviceInstalls: boolean;
+}
+
+export interface ProviderContext {
+  fs: RootFs;
+  target: Target;
+  log: PantherLog;
+  options: RunOptions;
+  /** a line for the console's progress display and the log ("reset /etc/machine-id") */
+  note(message: string): void;
+}
+
+export interface Provider {
+  /** kebab-case; the name used by --providers and in logs */
+  id: string;
+  /** one line, no trailing period */
+  summary: string;
+  /** longer text for --help and docs: what state, why it is machine-specific */
+  description?: string;
+  pass: Pass;
+  /** run order within a pass: ascending order, then id; built-ins before external at equal order */
+  order?: number;
+  defaultEnabled: boolean;
+  /** file layouts this provider knows; omitted = every Linux */
+  families?: readonly DistroFamily[];
+  /** where the provider comes from: built-in, or the descriptor file of an external provider */
+  source?: string;
+  validate?(ctx: ProviderContext): void | Promise<void>;
+  run(ctx: ProviderContext): void | Promise<void>;
+}
+
+export function defineProvider(p: Provider): Provider {
+  return Object.freeze({ order: 0, source: 'built-in', ...p });
+}
+
+/** Does a provider apply to this target's layout? */
+export function appliesTo(p: Provider, target: Target): boolean {
+  if (!p.families) return true;
+  return target.family !== undefined && p.families.includes(target.family);
+}
+
+export function compareProviders(a: Provider, b: Provider): number {
+  const oa = a.order ?? 0;
+  const ob = b.order ?? 0;
+  if (oa !== ob) return oa - ob;
+  const ba = a.source === 'built-in' ? 0 : 1;
+  const bb = b.source === 'built-in' ? 0 : 1;
+  if (ba !== bb) return ba - bb;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}

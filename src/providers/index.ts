@@ -1,0 +1,107 @@
+/** Every built-in provider, alphabetically. A new provider is a file here plus a line in this list. */
+import { Provider } from '../core/provider.js';
+import abrtData from './abrt-data.js';
+import atSpool from './at-spool.js';
+import backupFiles from './backup-files.js';
+import bashHistory from './bash-history.js';
+import blkidTab from './blkid-tab.js';
+import caCertificates from './ca-certificates.js';
+import cloudInit from './cloud-init.js';
+import crashData from './crash-data.js';
+import credentialSecret from './credential-secret.js';
+import cronSpool from './cron-spool.js';
+import dhcpClientState from './dhcp-client-state.js';
+import dhcpServerState from './dhcp-server-state.js';
+import dovecotData from './dovecot-data.js';
+import firewallRules from './firewall-rules.js';
+import flagReconfiguration from './flag-reconfiguration.js';
+import hardwareState from './hardware-state.js';
+import historyFiles from './history-files.js';
+import hostname from './hostname.js';
+import ipaClient from './ipa-client.js';
+import journal from './journal.js';
+import kerberosData from './kerberos-data.js';
+import kerberosHostkeytab from './kerberos-hostkeytab.js';
+import logfiles from './logfiles.js';
+import loginRecords from './login-records.js';
+import lvmSystemDevices from './lvm-system-devices.js';
+import machineId from './machine-id.js';
+import mailSpool from './mail-spool.js';
+import netHostname from './net-hostname.js';
+import netHwaddr from './net-hwaddr.js';
+import netplan from './netplan.js';
+import networkmanager from './networkmanager.js';
+import pacctLog from './pacct-log.js';
+import packageManagerCache from './package-manager-cache.js';
+import pamData from './pam-data.js';
+import passwdBackups from './passwd-backups.js';
+import puppetDataLog from './puppet-data-log.js';
+import randomSeed from './random-seed.js';
+import rhSubscriptionManager from './rh-subscription-manager.js';
+import rhnSystemid from './rhn-systemid.js';
+import rpmDb from './rpm-db.js';
+import sambaDbLog from './samba-db-log.js';
+import smoltUuid from './smolt-uuid.js';
+import sshHostkeys from './ssh-hostkeys.js';
+import sshUserdir from './ssh-userdir.js';
+import sssdDbLog from './sssd-db-log.js';
+import tmpFiles from './tmp-files.js';
+import udevPersistentNet from './udev-persistent-net.js';
+import userAccount from './user-account.js';
+import utmp from './utmp.js';
+import yumUuid from './yum-uuid.js';
+import zshHistory from './zsh-history.js';
+
+export const BUILT_IN_PROVIDERS: readonly Provider[] = [
+  abrtData,
+  atSpool,
+  backupFiles,
+  bashHistory,
+  blkidTab,
+  caCertificates,
+  cloudInit,
+  crashData,
+  credentialSecret,
+  cronSpool,
+  dhcpClientState,
+  dhcpServerState,
+  dovecotData,
+  firewallRules,
+  flagReconfiguration,
+  hardwareState,
+  historyFiles,
+  hostname,
+  ipaClient,
+  journal,
+  kerberosData,
+  kerberosHostkeytab,
+  logfiles,
+  loginRecords,
+  lvmSystemDevices,
+  machineId,
+  mailSpool,
+  netHostname,
+  netHwaddr,
+  netplan,
+  networkmanager,
+  pacctLog,
+  packageManagerCache,
+  pamData,
+  passwdBackups,
+  puppetDataLog,
+  randomSeed,
+  rhSubscriptionManager,
+  rhnSystemid,
+  rpmDb,
+  sambaDbLog,
+  smoltUuid,
+  sshHostkeys,
+  sshUserdir,
+  sssdDbLog,
+  tmpFiles,
+  udevPersistentNet,
+  userAccount,
+  utmp,
+  yumUuid,
+  zshHistory,
+];

@@ -1,0 +1,25 @@
+import { defineProvider } from '../core/provider.js';
+import { count } from './_shared.js';
+
+/** FreeIPA enrolment (virt-sysprep's ipa-client): unenrols offline, without contacting the server. */
+const FILES = [
+  '/etc/ipa/ca.crt',
+  '/etc/ipa/default.conf',
+  '/var/lib/ipa-client/sysrestore/*',
+  '/var/lib/ipa-client/pki/*',
+  '/etc/pki/ca-trust/source/anchors/ipa-ca.crt',
+  '/usr/local/share/ca-certificates/ipa-ca.crt',
+  '/etc/pki/ca-trust/source/ipa.p11-kit',
+];
+
+export default defineProvider({
+  id: 'ipa-client',
+  summary: 'Remove the FreeIPA client enrolment',
+  pass: 'generalize',
+  defaultEnabled: true,
+  run(ctx) {
+    let n = 0;
+    for (const pattern of FILES) for (const p of ctx.fs.glob(pattern, { dot: true })) if (ctx.fs.remove(p)) n++;
+    if (n) ctx.note(`removed ${count(n, 'file')}`);
+  },
+});

@@ -1,0 +1,20 @@
+import { defineProvider } from '../core/provider.js';
+import { count } from './_shared.js';
+
+/**
+ * The systemd journal, kept in a directory named after the machine-id. /var/log/journal itself stays:
+ * its presence is what makes journald store logs persistently.
+ */
+export default defineProvider({
+  id: 'journal',
+  summary: "Remove the systemd journal's files (keeping /var/log/journal, so storage stays persistent)",
+  pass: 'cleanup',
+  defaultEnabled: true,
+  run(ctx) {
+    let n = 0;
+    for (const dir of ['/var/log/journal', '/run/log/journal']) {
+      if (ctx.fs.lstat(dir)?.isDirectory()) n += ctx.fs.emptyDirectory(dir);
+    }
+    if (n) ctx.note(`removed ${count(n, 'journal directory')}`);
+  },
+});

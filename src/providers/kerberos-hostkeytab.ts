@@ -1,0 +1,11 @@
+import { defineProvider } from '../core/provider.js';
+import { globRemover } from './_shared.js';
+
+/** Remove the Kerberos host keytab */
+export default defineProvider({
+  id: 'kerberos-hostkeytab',
+  summary: 'Remove the Kerberos host keytab',
+  pass: 'generalize',
+  defaultEnabled: true,
+  run: globRemover({ patterns: ['/etc/krb5.keytab'], noun: 'keytab' }),
+});

@@ -1,0 +1,12 @@
+import { defineProvider } from '../core/provider.js';
+import { globRemover } from './_shared.js';
+
+/** Remove the RHN system ID */
+export default defineProvider({
+  id: 'rhn-systemid',
+  summary: 'Remove the RHN system ID',
+  pass: 'generalize',
+  defaultEnabled: true,
+  families: ['rhel'],
+  run: globRemover({ patterns: ['/etc/sysconfig/rhn/systemid', '/etc/sysconfig/rhn/osad-auth.conf'], noun: 'file' }),
+});

@@ -1,0 +1,12 @@
+import { defineProvider } from '../core/provider.js';
+import { globRemover } from './_shared.js';
+
+/** Remove the Smolt hardware UUID */
+export default defineProvider({
+  id: 'smolt-uuid',
+  summary: 'Remove the Smolt hardware UUID',
+  pass: 'generalize',
+  defaultEnabled: true,
+  families: ['rhel'],
+  run: globRemover({ patterns: ['/etc/sysconfig/hw-uuid', '/etc/smolt/uuid', '/etc/smolt/hw-uuid'], noun: 'file' }),
+});

@@ -1,0 +1,24 @@
+import { defineProvider } from '../core/provider.js';
+import { count } from './_shared.js';
+
+/**
+ * Rules that pin interface names to the golden machine's MAC addresses (old udev's generator; some
+ * images still carry them). Kept when the answer file says PersistAllDeviceInstalls.
+ */
+export default defineProvider({
+  id: 'udev-persistent-net',
+  summary: 'Remove udev rules that pin network interface names to MAC addresses',
+  pass: 'generalize',
+  defaultEnabled: true,
+  run(ctx) {
+    if (ctx.options.persistAllDeviceInstalls) {
+      ctx.note('kept: PersistAllDeviceInstalls is set');
+      return;
+    }
+    let n = 0;
+    for (const p of ['/etc/udev/rules.d/70-persistent-net.rules', '/etc/udev/rules.d/70-persistent-cd.rules']) {
+      if (ctx.fs.remove(p)) n++;
+    }
+    if (n) ctx.note(`removed ${count(n, 'rule file')}`);
+  },
+});

@@ -1,0 +1,12 @@
+import { defineProvider } from '../core/provider.js';
+import { globRemover } from './_shared.js';
+
+/** Remove yum's installation UUID */
+export default defineProvider({
+  id: 'yum-uuid',
+  summary: "Remove yum's installation UUID",
+  pass: 'generalize',
+  defaultEnabled: true,
+  families: ['rhel'],
+  run: globRemover({ patterns: ['/var/lib/yum/uuid'], noun: 'file' }),
+});

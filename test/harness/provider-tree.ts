@@ -1,0 +1,86 @@
+/**
+ * The before/after file-tree test every provider has: on a used debootstrap root (overlay view),
+ * run `bin/sysprep --root R --providers ID` as a process, and compare the tree before and after.
+ * The test states exactly which paths the provider removes, changes and adds; any other difference
+ * fails it. It also checks that the --json report and setupact.log name every changed path, and that
+ * all planted user data survived byte for byte.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { expectedUserDataDigests, userDataDigests } from '../fixtures/lived-in.js';
+import { overlayRoot, usedRoot } from '../fixtures/used-root.js';
+import { diff, isSysprepOwn, snapshot, TreeDiff } from './tree.js';
+import { sysprep } from './sysprep.js';
+
+export interface TreeExpectation {
+  removed?: string[];
+  changed?: string[];
+  added?: string[];
+}
+
+export interface ProviderTreeCase {
+  /** test name suffix */
+  name?: string;
+  /** extra CLI arguments (e.g. --remove-user-accounts) */
+  args?: string[];
+  /** runs on the root before the snapshot (plant more, change os-release …); host path given */
+  prepare?: (root: string) => void;
+  expect: TreeExpectation;
+  /** further assertions on the root after the run */
+  check?: (root: string, report: any) => void;
+  /** user data that this case deliberately removes (opt-in providers) */
+  userDataRemoved?: string[];
+}
+
+/** Host path of a target path. */
+export const at = (root: string, p: string) => path.join(root, p);
+export const read = (root: string, p: string) => fs.readFileSync(at(root, p), 'utf8');
+
+export function coveredBy(report: any, p: string): boolean {
+  return report.changed.some((c: { path: string }) => c.path === p || p.startsWith(c.path + '/'));
+}
+
+export function providerTreeTest(id: string, cases: ProviderTreeCase[]): void {
+  for (const c of cases) {
+    test(`${id}: before/after tree${c.name ? ` (${c.name})` : ''}`, () => {
+      const lower = usedRoot('bookworm');
+      const scratch = overlayRoot(lower, id);
+      try {
+        const root = scratch.root;
+        c.prepare?.(root);
+        const before = snapshot(root);
+        const r = sysprep(['--root', root, '--providers', id, '/generalize', '/quit', '--json']);
+        assert.equal(r.status, 0, `sysprep failed: ${r.stderr}\n${r.stdout.slice(0, 2000)}`);
+        const report = r.json;
+        assert.ok(report, 'a JSON report');
+        assert.deepEqual(report.providers.map((p: any) => p.id), [id]);
+        const after = snapshot(root);
+        const d: TreeDiff = diff(before, after, isSysprepOwn);
+        assert.deepEqual(
+          { removed: d.removed, changed: d.changed, added: d.added },
+          { removed: [...(c.expect.removed ?? [])].sort(), changed: [...(c.expect.changed ?? [])].sort(), added: [...(c.expect.added ?? [])].sort() },
+          `tree diff of ${id}`,
+        );
+        // every changed path is in the report and in the log
+        const log = fs.readFileSync(at(root, '/var/lib/sysprep/panther/setupact.log'), 'utf8');
+        for (const p of [...d.removed, ...d.changed, ...d.added]) {
+          assert.ok(coveredBy(report, p), `${p} missing from the --json report`);
+          const listed = report.changed.find((x: { path: string }) => x.path === p || p.startsWith(x.path + '/'));
+          assert.ok(log.includes(` ${listed.path}`), `${listed.path} missing from setupact.log`);
+        }
+        // user data survives byte for byte
+        const want = expectedUserDataDigests();
+        const got = userDataDigests(root);
+        for (const [p, digest] of want) {
+          if (c.userDataRemoved?.includes(p)) continue;
+          assert.equal(got.get(p), digest, `user data ${p} changed`);
+        }
+        c.check?.(root, report);
+      } finally {
+        scratch.dispose();
+      }
+    });
+  }
+}

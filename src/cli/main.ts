@@ -29,6 +29,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`sysprep ${VERSION}\n`);
       return ExitCode.ok;
     }
+    // `sysprep` alone (or with only --root) on a terminal opens the dialog for that target
+    if (!args.positionals.length && [...args.options.keys()].every((k) => k === 'root')) {
+      return await noArguments(args.options.get('root')?.at(-1));
+    }
     const [command, ...rest] = args.positionals;
     switch (command?.toLowerCase()) {
       case 'state':
@@ -57,18 +61,19 @@ function reportError(err: unknown, json: boolean): number {
   return code;
 }
 
-async function noArguments(): Promise<number> {
+async function noArguments(root?: string): Promise<number> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     process.stderr.write(helpText(true));
     return ExitCode.usage;
   }
   const { runDialog } = await import('./dialog.js');
-  const choice = await runDialog();
+  // the dialog's answer is a command line: OK runs exactly what that command line would
+  const choice = await runDialog({ target: root ?? '/' });
   if (!choice) {
     process.stdout.write('Cancelled; nothing was changed.\n');
     return ExitCode.ok;
   }
-  return runCommand(tokenize(choice));
+  return runCommand(tokenize(root !== undefined ? [...choice, '--root', root] : choice));
 }
 
 async function runCommand(args: ParsedArgs): Promise<number> {

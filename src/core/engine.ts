@@ -161,17 +161,19 @@ export async function runSysprep(req: RunRequest, observer: RunObserver = {}): P
   const target = openTarget(req.root, req.dryRun);
   const { fs } = target;
   const lock = new TargetLock(fs);
+  const live = lock.holder();
+  if (live) lock.acquire(); // throws the "another sysprep is running" error
+  const installed = readInstallRecord(fs);
+  if (installed && (installed.osId !== target.os.id || installed.versionId !== target.os.versionId)) {
+    throw environmentError(
+      `sysprep was installed into this image for ${installed.osId} ${installed.versionId || '(no version)'}, ` +
+        `but it is now ${target.os.id} ${target.os.versionId || '(no version)'} (upgraded?). ` +
+        `Check the image, then re-arm with: sysprep rearm${req.root === '/' ? '' : ` --root ${req.root}`}`,
+    );
+  }
   const staleNote = lock.acquire();
   const log = new PantherLog(fs, PATHS.sysprepPanther);
   try {
-    const installed = readInstallRecord(fs);
-    if (installed && (installed.osId !== target.os.id || installed.versionId !== target.os.versionId)) {
-      throw environmentError(
-        `sysprep was installed into this image for ${installed.osId} ${installed.versionId || '(no version)'}, ` +
-          `but it is now ${target.os.id} ${target.os.versionId || '(no version)'} (upgraded?). ` +
-          `Check the image, then re-arm with: sysprep rearm${req.root === '/' ? '' : ` --root ${req.root}`}`,
-      );
-    }
     return await process_(req, plan, target, log, observer, staleNote);
   } finally {
     log.close();

@@ -68,7 +68,7 @@ async function noArguments(root?: string): Promise<number> {
   }
   const { runDialog } = await import('./dialog.js');
   // the dialog's answer is a command line: OK runs exactly what that command line would
-  const choice = await runDialog({ target: root ?? '/' });
+  const choice = await runDialog({ target: root ?? '/', offline: root !== undefined });
   if (!choice) {
     process.stdout.write('Cancelled; nothing was changed.\n');
     return ExitCode.ok;

@@ -23,7 +23,8 @@ const STATUS_WORD: Record<ProviderResult['status'], string> = {
 export function progressObserver(mode: OutputMode, out: NodeJS.WriteStream = process.stdout): RunObserver {
   if (mode.json || mode.quiet) return {
     problem(line) {
-      if (line.level === 'Error' && !mode.json) process.stderr.write(`sysprep: ${line.message}\n`);
+      // stdout may be the JSON document; errors still reach the screen, on stderr
+      if (line.level === 'Error') process.stderr.write(`sysprep: ${line.message}\n`);
     },
   };
   const width = (n: number) => String(n).length;

@@ -173,12 +173,16 @@ export async function runSysprep(req: RunRequest, observer: RunObserver = {}): P
   }
   const staleNote = lock.acquire();
   const log = new PantherLog(fs, PATHS.sysprepPanther);
+  let report: RunReport;
   try {
-    return await process_(req, plan, target, log, observer, staleNote);
+    report = await process_(req, plan, target, log, observer, staleNote);
   } finally {
     log.close();
     lock.release();
   }
+  // last, after the log is closed and the lock released: systemd stops everything from here on
+  if (report.succeeded && req.power !== 'quit' && !req.dryRun) powerOff(req.power);
+  return report;
 }
 
 async function process_(
@@ -380,25 +384,21 @@ async function process_(
   log.info(`Image state is now ${next}${req.dryRun ? ' (dry run: not written)' : ''}`);
   report.stateAfter = next;
   report.succeeded = true;
-  powerAction(req, log);
+  logPowerAction(req, log);
   log.info('Shutting down SysPrep log', 0x0f0052);
   log.info(`The time is now ${formatTimestamp(new Date())}`, 0x0f004d);
   return report;
 }
 
-function powerAction(req: RunRequest, log: PantherLog): void {
-  if (req.power === 'quit') {
-    log.info('ProcessShutdown:Quit requested; no power action');
-    return;
-  }
-  if (req.dryRun) {
-    log.info(`ProcessShutdown:Dry run; would ${req.power}`);
-    return;
-  }
-  // Only the running system can be powered off (the CLI refuses /reboot and /shutdown with --root).
-  const verb = req.power === 'reboot' ? 'reboot' : 'poweroff';
-  log.info(`ProcessShutdown:Calling systemctl ${verb} to ${req.power} the computer`);
-  log.close();
+function logPowerAction(req: RunRequest, log: PantherLog): void {
+  if (req.power === 'quit') log.info('ProcessShutdown:Quit requested; no power action');
+  else if (req.dryRun) log.info(`ProcessShutdown:Dry run; would ${req.power}`);
+  else log.info(`ProcessShutdown:Calling systemctl ${req.power === 'reboot' ? 'reboot' : 'poweroff'} to ${req.power} the computer`);
+}
+
+/** Only the running system is ever powered off: the CLI refuses /reboot and /shutdown with --root. */
+function powerOff(power: 'reboot' | 'shutdown'): void {
+  const verb = power === 'reboot' ? 'reboot' : 'poweroff';
   const r = spawnSync('systemctl', ['--no-block', verb], { encoding: 'utf8' });
   if (r.status !== 0) throw new SysprepError('fatal', `systemctl ${verb} failed: ${(r.stderr || r.error?.message || '').trim()}`);
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { defineProvider } from '../core/provider.js';
 import { count } from './_shared.js';
 
@@ -11,6 +12,12 @@ export default defineProvider({
   pass: 'cleanup',
   defaultEnabled: true,
   run(ctx) {
+    if (ctx.target.running && !ctx.options.dryRun) {
+      // a live journald writes into /var/log/journal: have it switch to /run until the next boot,
+      // or it loses its persistent journal ("Failed to create new system journal")
+      const r = spawnSync('journalctl', ['--relinquish-var'], { encoding: 'utf8' });
+      if (r.status !== 0) ctx.log.warn(`journal: journalctl --relinquish-var failed: ${(r.stderr || r.error?.message || '').trim()}`);
+    }
     let n = 0;
     for (const dir of ['/var/log/journal', '/run/log/journal']) {
       if (ctx.fs.lstat(dir)?.isDirectory()) n += ctx.fs.emptyDirectory(dir);

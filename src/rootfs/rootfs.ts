@@ -41,6 +41,14 @@ export class RootFs {
   readonly dryRun: boolean;
   readonly changes: Change[] = [];
   private onChange: ((c: Change) => void) | undefined;
+  /**
+   * What a dry run has pretended to do, so later reads see it: a dry run must report exactly what a
+   * real run would change, and a real run's later providers do not find what earlier ones removed.
+   * Host paths.
+   */
+  private readonly pretendGone = new Set<string>();
+  private readonly pretendEmptied = new Set<string>();
+  private readonly pretendContent = new Map<string, Buffer>();
 
   constructor(root: string, options: RootFsOptions = {}) {
     this.root = fs.realpathSync(root);
@@ -106,9 +114,18 @@ export class RootFs {
 
   // ---------------------------------------------------------------- reading
 
+  /** In a dry run: was this host path (or a directory above it) removed by an earlier step? */
+  private gone(host: string): boolean {
+    if (this.pretendGone.size === 0) return false;
+    for (let h = host; h.length > this.root.length; h = path.dirname(h)) if (this.pretendGone.has(h)) return true;
+    return false;
+  }
+
   lstat(p: string): fs.Stats | undefined {
     try {
-      return fs.lstatSync(this.resolve(p, false));
+      const host = this.resolve(p, false);
+      if (this.gone(host)) return undefined;
+      return fs.lstatSync(host);
     } catch {
       return undefined;
     }
@@ -116,7 +133,9 @@ export class RootFs {
 
   stat(p: string): fs.Stats | undefined {
     try {
-      return fs.statSync(this.resolve(p, true));
+      const host = this.resolve(p, true);
+      if (this.gone(host)) return undefined;
+      return fs.statSync(host);
     } catch {
       return undefined;
     }
@@ -136,7 +155,11 @@ export class RootFs {
 
   readText(p: string): string | undefined {
     try {
-      return fs.readFileSync(this.resolve(p, true), 'utf8');
+      const host = this.resolve(p, true);
+      if (this.gone(host)) return undefined;
+      if (this.pretendContent.has(host)) return this.pretendContent.get(host)!.toString('utf8');
+      if (this.pretendEmptied.has(host)) return '';
+      return fs.readFileSync(host, 'utf8');
     } catch {
       return undefined;
     }
@@ -153,7 +176,10 @@ export class RootFs {
   /** Names in a directory (following links to it inside the root); [] when it is not a directory. */
   list(dir: string): string[] {
     try {
-      return fs.readdirSync(this.resolve(dir, true));
+      const host = this.resolve(dir, true);
+      if (this.gone(host)) return [];
+      const names = fs.readdirSync(host);
+      return this.pretendGone.size ? names.filter((n) => !this.pretendGone.has(path.join(host, n))) : names;
     } catch {
       return [];
     }
@@ -204,6 +230,7 @@ export class RootFs {
         const t = joinTarget(target, name);
         let st: fs.Stats;
         try {
+          if (this.pretendGone.has(h)) continue;
           st = fs.lstatSync(h);
         } catch {
           continue;
@@ -222,6 +249,7 @@ export class RootFs {
     const host = this.resolve(p, false);
     let st: fs.Stats;
     try {
+      if (this.gone(host)) return false;
       st = fs.lstatSync(host);
     } catch {
       return false;
@@ -231,7 +259,9 @@ export class RootFs {
     if (!what && st.isDirectory()) what = `directory, ${countEntries(host)} entries`;
     if (!what && st.isSymbolicLink()) what = 'symlink';
     if (!this.dryRun) fs.rmSync(host, { recursive: true, force: true });
-    this.record({ path: normalizeTarget(p), action: 'removed', ...(what ? { detail: what } : {}) });
+    else this.pretendGone.add(host);
+    // recorded under its real path (/var/run/utmp is /run/utmp), so reports match the tree
+    this.record({ path: this.targetPathOf(host), action: 'removed', ...(what ? { detail: what } : {}) });
     return true;
   }
 
@@ -249,7 +279,10 @@ export class RootFs {
   truncate(p: string): boolean {
     const st = this.stat(p);
     if (!st?.isFile() || st.size === 0) return false;
-    if (!this.dryRun) {
+    const host = this.resolve(p, true);
+    if (this.pretendEmptied.has(host)) return false;
+    if (this.dryRun) this.pretendEmptied.add(host);
+    else {
       const fd = fs.openSync(this.resolve(p, true), fs.constants.O_WRONLY | fs.constants.O_NOFOLLOW);
       try {
         fs.ftruncateSync(fd, 0);
@@ -257,7 +290,7 @@ export class RootFs {
         fs.closeSync(fd);
       }
     }
-    this.record({ path: normalizeTarget(p), action: 'truncated', detail: `${st.size} bytes` });
+    this.record({ path: this.targetPathOf(host), action: 'truncated', detail: `${st.size} bytes` });
     return true;
   }
 
@@ -267,9 +300,9 @@ export class RootFs {
    */
   writeText(p: string, content: string | Buffer, options: { mode?: number; detail?: string } = {}): boolean {
     const host = this.resolve(p, true);
-    const old = safeLstat(host);
+    const old = this.gone(host) ? undefined : safeLstat(host);
     if (old?.isFile()) {
-      const same = fs.readFileSync(host);
+      const same = this.pretendContent.get(host) ?? fs.readFileSync(host);
       if (Buffer.compare(same, Buffer.isBuffer(content) ? content : Buffer.from(content)) === 0 &&
         (options.mode === undefined || (old.mode & 0o7777) === options.mode)) {
         return false;
@@ -278,8 +311,12 @@ export class RootFs {
       throw new Error(`${p} exists and is not a regular file`);
     }
     if (!this.dryRun) atomicWrite(host, content, options.mode ?? (old ? old.mode & 0o7777 : 0o644), old);
+    else {
+      this.pretendContent.set(host, Buffer.isBuffer(content) ? content : Buffer.from(content));
+      this.pretendGone.delete(host);
+    }
     this.record({
-      path: normalizeTarget(p),
+      path: this.targetPathOf(host),
       action: old ? 'modified' : 'created',
       ...(options.detail ? { detail: options.detail } : {}),
     });
@@ -292,8 +329,9 @@ export class RootFs {
     let cur = '';
     for (const part of parts) {
       cur += '/' + part;
-      if (this.stat(cur)?.isDirectory()) continue;
+      if (this.stat(cur)?.isDirectory() || this.pretendContent.has(this.resolve(cur, true))) continue;
       if (!this.dryRun) fs.mkdirSync(this.resolve(cur, true), { mode });
+      else this.pretendContent.set(this.resolve(cur, true), Buffer.alloc(0)); // a pretend directory
       this.record({ path: cur, action: 'created', detail: 'directory' });
     }
   }

@@ -1,9 +1,11 @@
 import { defineProvider } from '../core/provider.js';
-import { count } from './_shared.js';
+import { count, deleteFilesBelow } from './_shared.js';
 
 /**
  * Pending at(1) jobs were queued on the golden machine and would run on every clone. The job
- * sequence file `.SEQ` is reset to 00000 rather than removed (atd expects it).
+ * sequence file `.SEQ` is reset to 00000 rather than removed (atd expects it). Only files go: the
+ * directories stay, since RHEL's atd keeps its output spool as a directory inside the job directory
+ * (/var/spool/at/spool, mode 0700 daemon) and cannot run jobs without it.
  */
 const SPOOLS = ['/var/spool/cron/atjobs', '/var/spool/cron/atspool', '/var/spool/atjobs', '/var/spool/atspool', '/var/spool/at'];
 
@@ -16,9 +18,9 @@ export default defineProvider({
     let n = 0;
     for (const dir of SPOOLS) {
       if (!ctx.fs.lstat(dir)?.isDirectory()) continue;
-      n += ctx.fs.emptyDirectory(dir, { keep: (name) => name === '.SEQ' });
       const seq = `${dir}/.SEQ`;
-      if (ctx.fs.isFile(seq)) ctx.fs.writeText(seq, '00000\n');
+      n += deleteFilesBelow(ctx, [dir], (p) => p === seq);
+      if (ctx.fs.lstat(seq)?.isFile()) ctx.fs.writeText(seq, '00000\n');
     }
     if (n) ctx.note(`removed ${count(n, 'job')}`);
   },

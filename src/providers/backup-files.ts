@@ -16,6 +16,8 @@ export default defineProvider({
   run(ctx) {
     const found: string[] = [];
     for (const root of ROOTS) {
+      // a real directory only (as virt-sysprep): /var/tmp -> /srv/scratch would lead the walk into data
+      if (!ctx.fs.lstat(root)?.isDirectory()) continue;
       ctx.fs.walk(root, (p, st) => {
         if (st.isFile() && (p.endsWith('.bak') || p.endsWith('~'))) found.push(p);
       });

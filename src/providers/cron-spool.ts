@@ -16,7 +16,8 @@ export default defineProvider({
     let m = 0;
     // RHEL keeps crontabs straight in /var/spool/cron (Debian's subdirectories are other spools)
     for (const p of ctx.fs.glob('/var/spool/cron/*', { dot: true })) {
-      if (ctx.fs.lstat(p)?.isFile() && !p.endsWith('/.SEQ') && ctx.fs.remove(p)) m++;
+      const st = ctx.fs.lstat(p);
+      if (st && !st.isDirectory() && !p.endsWith('/.SEQ') && ctx.fs.remove(p)) m++;
     }
     if (n + m) ctx.note(`removed ${count(n + m, 'crontab')}`);
   },

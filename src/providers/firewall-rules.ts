@@ -7,5 +7,5 @@ export default defineProvider({
   summary: 'Remove firewall rules (opt-in: may leave clones exposed)',
   pass: 'generalize',
   defaultEnabled: false,
-  run: globRemover({ patterns: ['/etc/sysconfig/iptables', '/etc/firewalld/services/*', '/etc/firewalld/zones/*', '/etc/iptables/rules.v4', '/etc/iptables/rules.v6'], noun: 'rule file' }),
+  run: globRemover({ patterns: ['/etc/sysconfig/iptables', '/etc/sysconfig/ip6tables', '/etc/firewalld/services/*', '/etc/firewalld/zones/*', '/etc/iptables/rules.v4', '/etc/iptables/rules.v6'], noun: 'rule file' }),
 });

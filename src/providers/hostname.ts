@@ -45,7 +45,10 @@ export default defineProvider({
             out.push(line);
             continue;
           }
-          const kept = [fields[0]!, ...fields.slice(1).filter((f) => !names.has(f))];
+          // on a line that names the host, its FQDN goes too ("127.0.1.1 golden.example.com golden",
+          // where /etc/hostname says only "golden")
+          const own = (f: string) => names.has(f) || (!KEEP_NAMES.has(short) && f.startsWith(short + '.') && !KEEP_NAMES.has(f));
+          const kept = [fields[0]!, ...fields.slice(1).filter((f) => !own(f))];
           if (kept.length > 1) out.push(kept.join('\t') + (comment.length ? ' #' + comment.join('#') : ''));
           // an address left with no name is dropped: specialize writes the clone's own line
         }

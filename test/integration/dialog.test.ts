@@ -11,55 +11,8 @@ import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { overlayRoot, usedRoot } from '../fixtures/used-root.js';
 import { BIN } from '../harness/sysprep.js';
+import { hasTmux, Session, shellQuote, tmux } from '../harness/tmux.js';
 import { diff, snapshot } from '../harness/tree.js';
-
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
-/** a private tmux server: never touches anyone else's sessions */
-const SOCKET = `sysprep-dialog-test-${process.pid}`;
-let sessions = 0;
-
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-class Session {
-  readonly name = `dialog-${process.pid}-${++sessions}`;
-  constructor(command: string) {
-    const env = `PATH=${shellQuote(path.dirname(process.execPath))}:"$PATH" LANG=C.UTF-8`;
-    tmux('new-session', '-d', '-s', this.name, '-x', '80', '-y', '24', `${env} ${command}; echo EXIT=$?; sleep 30`);
-  }
-  screen(): string {
-    return tmux('capture-pane', '-p', '-t', this.name);
-  }
-  keys(...keys: string[]): void {
-    tmux('send-keys', '-t', this.name, ...keys);
-  }
-  /** Polls the screen until `test` passes; fails with the last screen after `timeoutMs`. */
-  async waitFor(what: string, test: (screen: string) => boolean, timeoutMs = 15_000): Promise<string> {
-    const end = Date.now() + timeoutMs;
-    let screen = '';
-    for (;;) {
-      screen = this.screen();
-      if (test(screen)) return screen;
-      if (Date.now() > end) assert.fail(`timed out waiting for ${what}; the screen:\n${screen}`);
-      await sleep(100);
-    }
-  }
-  /** Waits for the shell's EXIT=N line and returns N with the screen. */
-  async exit(timeoutMs = 180_000): Promise<{ code: number; screen: string }> {
-    const screen = await this.waitFor('sysprep to exit', (s) => /^EXIT=\d+/m.test(s), timeoutMs);
-    return { code: Number(/^EXIT=(\d+)/m.exec(screen)![1]), screen };
-  }
-  kill(): void {
-    try {
-      tmux('kill-session', '-t', this.name);
-    } catch {
-      /* already gone */
-    }
-  }
-}
 
 const dialogShown = (s: string) => s.includes('System Preparation Tool') && s.includes('Cancel');
 

@@ -13,6 +13,7 @@ import { VERSION } from '../core/version.js';
 import { BUILT_IN_PROVIDERS } from '../providers/index.js';
 import { parseRunArgs, ParsedArgs, rejectOptions, tokenize } from './args.js';
 import { helpText } from './help.js';
+import { withImage } from '../image/disk-image.js';
 import { printSummary, progressObserver } from './output.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -36,7 +37,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const [command, ...rest] = args.positionals;
     switch (command?.toLowerCase()) {
       case 'state':
-        return stateCommand({ ...args, positionals: rest });
+        return await stateCommand({ ...args, positionals: rest });
       case 'providers':
         return providersCommand({ ...args, positionals: rest });
       case 'rearm':
@@ -78,9 +79,6 @@ async function noArguments(root?: string): Promise<number> {
 
 async function runCommand(args: ParsedArgs): Promise<number> {
   const run = parseRunArgs(args);
-  if (run.image !== undefined) {
-    throw usageError('--image is not available in this version: mount the image\'s root file system and use --root DIR');
-  }
   if (run.unattend !== undefined) {
     throw usageError('/unattend: answer files are not available in this version yet');
   }
@@ -98,19 +96,36 @@ async function runCommand(args: ParsedArgs): Promise<number> {
     optionsSeen: run.seen,
   };
   const mode = { quiet: run.quiet, json: run.json, tty: Boolean(process.stdout.isTTY) };
-  const report = await runSysprep(request, progressObserver(mode));
+  let report;
+  if (run.image !== undefined) {
+    // refuse what can be refused before the image is even attached
+    planProviders(request);
+    requireRoot();
+    report = await withImage(run.image, { readOnly: run.dryRun }, (img) =>
+      runSysprep({ ...request, root: img.root, imageFile: run.image! }, progressObserver(mode)));
+  } else {
+    report = await runSysprep(request, progressObserver(mode));
+  }
   printSummary(report, mode);
   return report.exitCode;
 }
 
-function stateCommand(args: ParsedArgs): number {
+async function stateCommand(args: ParsedArgs): Promise<number> {
   rejectOptions(args, 'state', ['root', 'json', 'image']);
   if (args.positionals.length) throw usageError(`'sysprep state' takes no argument '${args.positionals[0]}'`);
-  if (args.options.has('image')) throw usageError('--image is not available in this version; use --root DIR');
-  const root = args.options.get('root')?.at(-1) ?? '/';
+  const image = args.options.get('image')?.at(-1);
+  if (image !== undefined) {
+    if (args.options.has('root')) throw usageError('--root and --image exclude each other');
+    requireRoot();
+    return withImage(image, { readOnly: true }, async (img) => printState(img.root, args.options.has('json')));
+  }
+  return printState(args.options.get('root')?.at(-1) ?? '/', args.options.has('json'));
+}
+
+function printState(root: string, json: boolean): number {
   const target = openTarget(root, true);
   const state = readImageState(target.fs);
-  if (!args.options.has('json')) {
+  if (!json) {
     process.stdout.write(`${state.imageState}${state.neverSealed ? ' (never sealed)' : ''}\n`);
     return ExitCode.ok;
   }

@@ -59,16 +59,17 @@ export function printSummary(report: RunReport, mode: OutputMode, out: NodeJS.Wr
   if (mode.quiet) return;
   const ran = report.providers.filter((p) => p.status === 'done' || p.status === 'already-done').length;
   const n = report.changed.length;
+  const where = (file: string) => (report.image ? `${file} in the image ${report.target}` : `${report.target === '/' ? '' : report.target}${file}`);
   if (report.dryRun) {
     for (const c of report.changed) out.write(`  would be ${c.action.padEnd(9)} ${c.path}${c.detail ? ` (${c.detail})` : ''}   [${c.by}]\n`);
     out.write(`Dry run: ${ran} providers ran; ${n} paths would change; nothing was written. ` +
       `State would be ${report.stateAfter}.\n`);
   } else if (report.succeeded) {
     out.write(`Sysprep succeeded: ${ran} providers, ${n} paths changed. Image state: ${report.stateAfter}.\n` +
-      `Log: ${report.target === '/' ? '' : report.target}/var/lib/sysprep/panther/setupact.log\n`);
+      `Log: ${where('/var/lib/sysprep/panther/setupact.log')}\n`);
   } else {
     out.write(`A fatal error occurred while trying to sysprep the machine. Image state: ${report.stateAfter}.\n` +
-      `Review ${report.target === '/' ? '' : report.target}/var/lib/sysprep/panther/setuperr.log, fix the cause, ` +
+      `Review ${where('/var/lib/sysprep/panther/setuperr.log')}, fix the cause, ` +
       `and run the same command again: completed providers are not repeated.\n`);
   }
 }

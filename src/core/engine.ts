@@ -49,6 +49,8 @@ export interface RunRequest {
   unattend?: string;
   /** host path of the target's root ("/" = the running system) */
   root: string;
+  /** with --image: the image file whose root is mounted at `root` */
+  imageFile?: string;
   providerLists: string[];
   keepUserAccounts: string[];
   removeUserAccounts: string[];
@@ -71,7 +73,9 @@ export interface ProviderResult {
 
 export interface RunReport {
   sysprep: string;
+  /** the root directory, or the image file with --image */
   target: string;
+  image: boolean;
   os: string;
   dryRun: boolean;
   request: { mode: string; generalize: boolean; vm: boolean; power: PowerAction; providers: string[] };
@@ -197,7 +201,8 @@ async function process_(
   const stateBefore = readImageState(fs).imageState;
   const report: RunReport = {
     sysprep: VERSION,
-    target: req.root,
+    target: req.imageFile ?? req.root,
+    image: req.imageFile !== undefined,
     os: `${target.os.prettyName}`,
     dryRun: req.dryRun,
     request: { mode: req.mode, generalize: req.generalize, vm: req.vm, power: req.power, providers: plan.map((p) => p.id) },
@@ -228,7 +233,7 @@ async function process_(
   log.banner();
   log.info(`The time is now ${formatTimestamp(new Date())}`, 0x0f004d);
   log.info(`Initialized SysPrep log at ${PATHS.sysprepPanther}${req.dryRun ? ' (dry run: kept in memory, nothing written)' : ''}`, 0x0f004e);
-  log.info(`sysprep ${VERSION}; target ${req.root} (${target.os.prettyName}, layout ${target.family ?? 'unknown'})`);
+  log.info(`sysprep ${VERSION}; target ${req.imageFile ? `image ${req.imageFile}, root mounted at ` : ''}${req.root} (${target.os.prettyName}, layout ${target.family ?? 'unknown'})`);
   log.info('ValidatePrivileges:User has required privileges to sysprep machine', 0x0f0054);
   if (staleNote) log.warn(`Lock: ${staleNote}`);
 

@@ -1,0 +1,267 @@
+/**
+ * `--image FILE`: a raw or qcow2 disk image. sysprep attaches it to a loop device (with its partition
+ * table), finds the partition that holds an OS root, mounts it and the local file systems its fstab
+ * names (/boot, /var, /home, …) under a private directory, lets the run work on that root, and
+ * unmounts and detaches everything afterwards, whatever happened.
+ *
+ * qcow2 has no loop driver and this kernel has no nbd: a qcow2 image is converted to a temporary raw
+ * file beside it, worked on, and converted back (only when the run changed something; never in a dry
+ * run). A dry run mounts everything read-only, so the image cannot change.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { environmentError, usageError } from '../core/errors.js';
+
+interface Cmd {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(cmd: string, args: string[]): Cmd {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.error) throw environmentError(`--image needs ${cmd}: ${r.error.message}`);
+  return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: (r.stderr ?? '').trim() };
+}
+
+function must(cmd: string, args: string[]): string {
+  const r = run(cmd, args);
+  if (r.status !== 0) throw environmentError(`${cmd} ${args.join(' ')} failed: ${r.stderr || `status ${r.status}`}`);
+  return r.stdout;
+}
+
+export type ImageFormat = 'raw' | 'qcow2';
+
+/** qcow2 files start with "QFI\xfb"; anything else is taken as raw. */
+export function imageFormat(file: string): ImageFormat {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    fs.readSync(fd, head, 0, 4, 0);
+    return head.equals(Buffer.from([0x51, 0x46, 0x49, 0xfb])) ? 'qcow2' : 'raw';
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+interface BlockDevice {
+  device: string;
+  fstype: string;
+  uuid?: string;
+  label?: string;
+  partuuid?: string;
+  partlabel?: string;
+}
+
+function probe(device: string): BlockDevice | undefined {
+  const r = run('blkid', ['-o', 'export', device]);
+  if (r.status !== 0) return undefined;
+  const kv: Record<string, string> = {};
+  for (const line of r.stdout.split('\n')) {
+    const i = line.indexOf('=');
+    if (i > 0) kv[line.slice(0, i)] = line.slice(i + 1);
+  }
+  if (!kv.TYPE) return undefined;
+  return {
+    device,
+    fstype: kv.TYPE,
+    ...(kv.UUID ? { uuid: kv.UUID } : {}),
+    ...(kv.LABEL ? { label: kv.LABEL } : {}),
+    ...(kv.PARTUUID ? { partuuid: kv.PARTUUID } : {}),
+    ...(kv.PARTLABEL ? { partlabel: kv.PARTLABEL } : {}),
+  };
+}
+
+const MOUNTABLE = new Set(['ext2', 'ext3', 'ext4', 'xfs', 'btrfs', 'vfat', 'f2fs']);
+
+export interface MountedImage {
+  /** host directory of the image's root file system */
+  root: string;
+  format: ImageFormat;
+  /** in-image mount points mounted besides / */
+  mounts: string[];
+}
+
+/**
+/** The raw-image work of withImage. */
+async function withRawImage<T>(
+  file: string,
+  options: { readOnly: boolean; format?: ImageFormat },
+  fn: (image: MountedImage) => Promise<T>,
+): Promise<T> {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    throw usageError(`--image ${file}: no such file`);
+  }
+  if (!st.isFile()) throw usageError(`--image ${file}: not a regular file`);
+  const format = options.format ?? imageFormat(file);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sysprep-image-'));
+  const undo: (() => void)[] = [() => fs.rmSync(work, { recursive: true, force: true })];
+  const rawFile = file;
+  try {
+    // one loop device per partition, at its offset: partition scanning of loop devices is not
+    // available everywhere (no udev, or a kernel without it)
+    const devices: BlockDevice[] = [];
+    for (const part of partitionLayout(rawFile)) {
+      const loop = must('losetup', ['--find', '--show', '--offset', String(part.offset), '--sizelimit', String(part.size),
+        ...(options.readOnly ? ['--read-only'] : []), rawFile]).trim();
+      undo.push(() => void run('losetup', ['--detach', loop]));
+      const d = probe(loop);
+      if (d && MOUNTABLE.has(d.fstype)) {
+        devices.push({ ...d, ...(part.partuuid ? { partuuid: part.partuuid } : {}), ...(part.partlabel ? { partlabel: part.partlabel } : {}) });
+      }
+    }
+    if (!devices.length) throw environmentError(`--image ${file}: no file system that sysprep can mount was found`);
+
+    const rootDir = path.join(work, 'root');
+    fs.mkdirSync(rootDir);
+    const roMount = (fstype: string) => ['-o', fstype === 'ext4' || fstype === 'ext3' ? 'ro,noload' : fstype === 'xfs' ? 'ro,norecovery' : 'ro'];
+    const mountOpts = (d: BlockDevice) => (options.readOnly ? roMount(d.fstype) : ['-o', 'rw']);
+    let rootDev: BlockDevice | undefined;
+    for (const d of devices) {
+      if (run('mount', [...roMount(d.fstype), d.device, rootDir]).status !== 0) continue;
+      const isRoot = fs.existsSync(path.join(rootDir, 'etc/os-release')) || fs.existsSync(path.join(rootDir, 'usr/lib/os-release'));
+      run('umount', [rootDir]);
+      if (isRoot) {
+        rootDev = d;
+        break;
+      }
+    }
+    if (!rootDev) throw environmentError(`--image ${file}: none of its ${devices.length} file systems is an OS root (no /etc/os-release)`);
+    must('mount', [...mountOpts(rootDev), rootDev.device, rootDir]);
+    const mounted = [rootDir];
+    undo.push(() => {
+      for (const m of mounted.reverse()) run('umount', [m]);
+    });
+    const mounts: string[] = [];
+    for (const entry of fstabEntries(path.join(rootDir, 'etc/fstab'))) {
+      if (entry.mountpoint === '/' || !entry.mountpoint.startsWith('/')) continue;
+      const dev = devices.find((d) => matches(entry.spec, d));
+      if (!dev || dev === rootDev) continue;
+      // mount points are resolved inside the image: a link in the image never leads out of it
+      const target = path.join(rootDir, entry.mountpoint);
+      const real = fs.existsSync(target) ? fs.realpathSync(target) : target;
+      if (!real.startsWith(rootDir + '/') || !fs.statSync(real, { throwIfNoEntry: false })?.isDirectory()) continue;
+      must('mount', [...mountOpts(dev), dev.device, real]);
+      mounted.push(real);
+      mounts.push(entry.mountpoint);
+    }
+    return await fn({ root: rootDir, format, mounts });
+  } finally {
+    // every step is tried, even after one fails: a loop device or mount must not outlive the run
+    for (const step of undo.reverse()) {
+      try {
+        step();
+      } catch {
+        /* best effort; the others still run */
+      }
+    }
+  }
+}
+
+/**
+ * Mount the image, call `fn` with its root, and always undo everything. `readOnly` for dry runs and
+ * `sysprep state`. A qcow2 image is converted to a temporary raw file beside it; when `fn` returns
+ * (the run happened, successful or not) and the mount was writable, the raw file is converted back
+ * and replaces the qcow2 file atomically. When `fn` throws (usage, environment, validation errors:
+ * nothing changed), the qcow2 file is left as it was.
+ */
+export async function withImage<T>(
+  file: string,
+  options: { readOnly: boolean },
+  fn: (image: MountedImage) => Promise<T>,
+): Promise<T> {
+  if (!fs.existsSync(file)) throw usageError(`--image ${file}: no such file`);
+  if (imageFormat(file) === 'raw') return withRawImage(file, { ...options, format: 'raw' }, fn);
+  const rawFile = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.sysprep-raw`);
+  must('qemu-img', ['convert', '-q', '-f', 'qcow2', '-O', 'raw', file, rawFile]);
+  try {
+    const result = await withRawImage(rawFile, { ...options, format: 'qcow2' }, fn);
+    if (!options.readOnly) {
+      const back = `${file}.sysprep-new`;
+      must('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'qcow2', rawFile, back]);
+      fs.renameSync(back, file);
+    }
+    return result;
+  } finally {
+    fs.rmSync(rawFile, { force: true });
+  }
+}
+
+interface Partition {
+  offset: number;
+  size: number;
+  partuuid?: string;
+  partlabel?: string;
+}
+
+/** The image's partitions (GPT or MBR, read by sfdisk), or the whole file when it has no table. */
+export function partitionLayout(file: string): Partition[] {
+  const whole = [{ offset: 0, size: fs.statSync(file).size }];
+  const r = run('sfdisk', ['-J', file]);
+  if (r.status !== 0) return whole;
+  try {
+    const table = JSON.parse(r.stdout).partitiontable as {
+      sectorsize?: number;
+      partitions?: { start: number; size: number; uuid?: string; name?: string; type?: string }[];
+    };
+    const sector = table.sectorsize ?? 512;
+    const parts = (table.partitions ?? []).filter((p) => !['5', 'f', '85'].includes(String(p.type))); // not extended containers
+    if (!parts.length) return whole;
+    return parts.map((p) => ({
+      offset: p.start * sector,
+      size: p.size * sector,
+      ...(p.uuid ? { partuuid: p.uuid } : {}),
+      ...(p.name ? { partlabel: p.name } : {}),
+    }));
+  } catch {
+    return whole;
+  }
+}
+
+interface FstabEntry {
+  spec: string;
+  mountpoint: string;
+  fstype: string;
+  options: string;
+}
+
+export function fstabEntries(file: string): FstabEntry[] {
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const out: FstabEntry[] = [];
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (!t || t.startsWith('#')) continue;
+    const [spec, mountpoint, fstype, options = 'defaults'] = t.split(/\s+/);
+    if (!spec || !mountpoint || !fstype) continue;
+    if (['swap', 'proc', 'sysfs', 'tmpfs', 'devpts', 'nfs', 'nfs4', 'cifs', 'none'].includes(fstype)) continue;
+    if (options.split(',').includes('noauto')) continue;
+    out.push({ spec, mountpoint: mountpoint.replace(/\\040/g, ' '), fstype, options });
+  }
+  return out;
+}
+
+function matches(spec: string, d: BlockDevice): boolean {
+  const [key, value] = spec.includes('=') ? [spec.slice(0, spec.indexOf('=')), spec.slice(spec.indexOf('=') + 1).replace(/^"|"$/g, '')] : ['', spec];
+  switch (key.toUpperCase()) {
+    case 'UUID':
+      return d.uuid?.toLowerCase() === value.toLowerCase();
+    case 'LABEL':
+      return d.label === value;
+    case 'PARTUUID':
+      return d.partuuid?.toLowerCase() === value.toLowerCase();
+    case 'PARTLABEL':
+      return d.partlabel === value;
+    default:
+      return false; // /dev/sdXN names mean nothing for an image attached elsewhere
+  }
+}

@@ -40,6 +40,15 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await stateCommand({ ...args, positionals: rest });
       case 'providers':
         return providersCommand({ ...args, positionals: rest });
+      case 'unattend': {
+        const [sub, file, ...extra] = rest;
+        if (sub?.toLowerCase() !== 'check' || !file || extra.length) {
+          throw usageError('usage: sysprep unattend check FILE [--json]');
+        }
+        rejectOptions(args, 'unattend check', ['json']);
+        const { unattendCheckCommand } = await import('./unattend-check.js');
+        return await unattendCheckCommand(file, args.options.has('json'));
+      }
       case 'rearm':
         return rearmCommand({ ...args, positionals: rest });
       case 'help':

@@ -1,0 +1,76 @@
+/** `sysprep unattend check FILE [--json]` (src/cli/unattend-check.ts). */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { corpusDir, fixture } from './testutil.js';
+
+const MODULE = fileURLToPath(new URL('../cli/unattend-check.js', import.meta.url));
+
+/** Runs the command in a child process (it writes to the process's stdout and stderr). */
+async function run(file: string, json: boolean): Promise<{ code: number; out: string; err: string }> {
+  const script = `import { unattendCheckCommand } from ${JSON.stringify(pathToFileURL(MODULE).href)};
+process.exitCode = await unattendCheckCommand(process.argv[1], process.argv[2] === 'json');`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, file, json ? 'json' : 'text'], { encoding: 'utf8' });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+test('valid file: exit 0, per pass the settings with their Linux meaning, warnings with lines', async () => {
+  const r = await run(fixture('audit-full.xml'), false);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /audit-full\.xml: valid: 5 passes, 57 settings, 0 errors, 3 warnings/);
+  assert.match(r.out, /\npass auditSystem \(line 51\): 17 settings\n/);
+  assert.match(r.out, /line {3}21 {2}Shell-Setup\/ComputerName = "build-01" → sets the host name to "build-01" at first boot/);
+  assert.match(r.out, /line {3}84:7 {3}warning: DriverPaths is ignored on Linux/);
+  for (const s of ['Audit!2024', 'auto-pass', 'builder-pw', 'Deploy-Secret-7', 'Driver-Share-Secret']) assert.ok(!r.out.includes(s), s);
+});
+
+test('invalid file: exit 2 and each error with its line', async () => {
+  const r = await run(fixture('wrong-pass.xml'), false);
+  assert.equal(r.code, 2);
+  assert.match(r.out, /INVALID: 3 passes, 4 settings, 3 errors, 2 warnings/);
+  assert.match(r.out, /line {4}5:7 {3}error: Shell-Setup\/ComputerName is not valid in the oobeSystem pass/);
+});
+
+test('--json: one document, same verdict', async () => {
+  const r = await run(fixture('duplicate-order.xml'), true);
+  assert.equal(r.code, 2);
+  const doc = JSON.parse(r.out) as { valid: boolean; errors: number; passes: { pass: string }[]; diagnostics: { line: number; code: string }[] };
+  assert.equal(doc.valid, false);
+  assert.equal(doc.errors, 3);
+  assert.deepEqual(doc.passes.map((p) => p.pass), ['specialize']);
+  assert.deepEqual(doc.diagnostics.map((d) => [d.line, d.code]), [[10, 'duplicate-key'], [15, 'bad-value'], [17, 'bad-value']]);
+});
+
+test('unreadable XML: exit 2 with file:line:column', async () => {
+  const r = await run(join(corpusDir(), 'DonteElrod__windows-11-enterprise-autodeploy__autounattend.xml'), false);
+  assert.equal(r.code, 2);
+  assert.match(r.out, /DonteElrod__windows-11-enterprise-autodeploy__autounattend\.xml:42:267: error: not well-formed XML/);
+  const b = await run(fixture('billion-laughs.xml'), true);
+  assert.equal(b.code, 2);
+  assert.equal((JSON.parse(b.out) as { loadError: { code: string; line: number } }).loadError.code, 'doctype');
+});
+
+test('missing file: exit 2, message on stderr', async () => {
+  const r = await run('/nonexistent/unattend.xml', false);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /\/nonexistent\/unattend\.xml: no such file/);
+});
+
+test('secrets never reach the output, even where the file repeats them', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'unattend-check-'));
+  const f = join(dir, 'u.xml');
+  writeFileSync(f, `<unattend xmlns="urn:schemas-microsoft-com:unattend"><settings pass="oobeSystem"><component name="Microsoft-Windows-Shell-Setup">
+<UserAccounts><AdministratorPassword><Value>Sup3r-Secret</Value><PlainText>true</PlainText></AdministratorPassword></UserAccounts>
+<FirstLogonCommands><SynchronousCommand wcm:action="add" xmlns:wcm="http://schemas.microsoft.com/WMIConfig/2002/State"><Order>1</Order><CommandLine>echo Sup3r-Secret | passwd --stdin x</CommandLine></SynchronousCommand></FirstLogonCommands>
+</component></settings></unattend>`);
+  for (const json of [false, true]) {
+    const r = await run(f, json);
+    assert.equal(r.code, 0);
+    assert.ok(!r.out.includes('Sup3r-Secret'));
+    assert.ok(r.out.includes('echo ***'));
+  }
+});

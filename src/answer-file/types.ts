@@ -1,0 +1,41 @@
+/** Names shared by the answer-file modules. */
+
+export const UNATTEND_NS = 'urn:schemas-microsoft-com:unattend';
+export const WCM_NS = 'http://schemas.microsoft.com/WMIConfig/2002/State';
+
+/** The seven configuration passes, in the order Windows documents them. */
+export const PASSES = ['windowsPE', 'offlineServicing', 'generalize', 'specialize', 'auditSystem', 'auditUser', 'oobeSystem'] as const;
+export type Pass = (typeof PASSES)[number];
+
+/** The passes sysprep runs (windowsPE and offlineServicing belong to Windows Setup from installation media). */
+export const SYSPREP_PASSES: readonly Pass[] = ['generalize', 'specialize', 'auditSystem', 'auditUser', 'oobeSystem'];
+
+export function isPass(s: string): s is Pass {
+  return (PASSES as readonly string[]).includes(s);
+}
+
+/** Replacement text for sensitive values once the pass that used them has been processed. */
+export const SENSITIVE_DATA_DELETED = '*SENSITIVE*DATA*DELETED*';
+
+export type Severity = 'error' | 'warning';
+
+/** One finding about an answer file. Errors make it invalid (exit 2); warnings do not. */
+export interface Diagnostic {
+  severity: Severity;
+  /** Stable identifier of the rule (`wrong-pass`, `bad-value`, `ignored-on-linux`, …). */
+  code: string;
+  file: string;
+  line: number;
+  column: number;
+  pass?: string;
+  component?: string;
+  /** Path of the setting inside its component, list items with their key: `RunSynchronous/RunSynchronousCommand[Order=2]/Path`. */
+  setting?: string;
+  /** What is wrong and what to do about it. */
+  message: string;
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = [d.pass, d.component, d.setting].filter(Boolean).join(' › ');
+  return `${d.file}:${d.line}:${d.column}: ${d.severity}: ${where ? `${where}: ` : ''}${d.message}`;
+}

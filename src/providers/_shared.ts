@@ -9,7 +9,7 @@ import { joinTarget } from '../rootfs/rootfs.js';
 /** Remove whatever matches each pattern (files, links, whole directories). Returns how many. */
 export function removeGlobs(ctx: ProviderContext, patterns: readonly string[], options: { dot?: boolean } = {}): number {
   let n = 0;
-  for (const pattern of patterns) for (const p of ctx.fs.glob(pattern, options)) if (ctx.fs.remove(p)) n++;
+  for (const pattern of patterns) for (const p of ctx.fs.glob(pattern, { ...options, throughLinks: false })) if (ctx.fs.remove(p)) n++;
   return n;
 }
 
@@ -17,7 +17,7 @@ export function removeGlobs(ctx: ProviderContext, patterns: readonly string[], o
 export function removeFileGlobs(ctx: ProviderContext, patterns: readonly string[], options: { dot?: boolean } = {}): number {
   let n = 0;
   for (const pattern of patterns) {
-    for (const p of ctx.fs.glob(pattern, options)) {
+    for (const p of ctx.fs.glob(pattern, { ...options, throughLinks: false })) {
       const st = ctx.fs.lstat(p);
       if (st && !st.isDirectory() && ctx.fs.remove(p)) n++;
     }
@@ -36,6 +36,8 @@ export function emptyDirectories(ctx: ProviderContext, dirs: readonly string[], 
 export function deleteFilesBelow(ctx: ProviderContext, dirs: readonly string[], keep?: (path: string) => boolean): number {
   let n = 0;
   for (const dir of dirs) {
+    // a cache directory that is a link may point anywhere in the image: not ours to empty
+    if (!ctx.fs.lstat(dir)?.isDirectory()) continue;
     const files: string[] = [];
     ctx.fs.walk(dir, (p, st) => {
       if (!st.isDirectory() && !keep?.(p)) files.push(p);

@@ -101,14 +101,28 @@ function ownedElsewhere(p: string): boolean {
     /^\/var\/log\/(wtmp|btmp|lastlog|faillog|tallylog)/.test(p) || p.startsWith('/var/log/cloud-init');
 }
 
+function parentOf(p: string): string {
+  return p.slice(0, p.lastIndexOf('/')) || '/';
+}
+
+/**
+ * Clean one log path, given as its real location in the target (no symlink above it). A live log
+ * (a regular file in a log directory, not a rotation) is emptied in place; a rotated copy, and
+ * anything logfiles matches outside log directories, is removed. A log directory is kept and what is
+ * inside is cleaned. Symlinks are left alone, at any depth: a log path that is a link (to /dev/null to
+ * silence a daemon, to another volume, or to /etc/shadow) is configuration, not a log, and following it
+ * would truncate whatever it names. Sockets and FIFOs (xconsole) are left alone too.
+ */
 export function cleanLog(ctx: ProviderContext, p: string, tally: { removed: number; truncated: number }): void {
   const st = ctx.fs.lstat(p);
   if (!st) return;
   const name = p.slice(p.lastIndexOf('/') + 1);
   if (st.isDirectory()) {
     // a log directory is kept (a daemon owns it); what is inside is cleaned
-    for (const child of ctx.fs.list(p).sort()) cleanLog(ctx, `${p}/${child}`, tally);
-  } else if (st.isFile() && !isRotated(name) && !p.startsWith('/var/cache/') && !p.startsWith('/root/') &&
+    for (const child of ctx.fs.list(p).sort()) cleanLog(ctx, `${p === '/' ? '' : p}/${child}`, tally);
+  } else if (!st.isFile()) {
+    return;
+  } else if (!isRotated(name) && !p.startsWith('/var/cache/') && !p.startsWith('/root/') &&
     !p.startsWith('/etc/') && !p.startsWith('/var/lib/')) {
     if (ctx.fs.truncate(p)) tally.truncated++;
   } else if (ctx.fs.remove(p)) {
@@ -124,11 +138,26 @@ export default defineProvider({
   run(ctx) {
     const tally = { removed: 0, truncated: 0 };
     const seen = new Set<string>();
+    // where /var/log really is (it may itself be a link, e.g. to a separate volume)
+    const logDir = ctx.fs.realTargetPath('/var/log');
     for (const pattern of LOG_PATTERNS) {
       for (const p of ctx.fs.glob(pattern)) {
-        if (seen.has(p) || ownedElsewhere(p)) continue;
-        seen.add(p);
-        cleanLog(ctx, p, tally);
+        if (ownedElsewhere(p)) continue;
+        // the match's real location: a directory link on the way (/var/log/apt -> /etc) must not take
+        // the cleaning out of the log directory, and the report names the file that really changed
+        const spelledParent = parentOf(p);
+        const realParent = ctx.fs.realTargetPath(spelledParent);
+        const real = `${realParent === '/' ? '' : realParent}/${p.slice(p.lastIndexOf('/') + 1)}`;
+        const inside = p.startsWith('/var/log/')
+          ? real.startsWith(logDir === '/' ? '/' : logDir + '/')
+          : realParent === spelledParent;
+        if (!inside) {
+          ctx.log.warn(`logfiles: left ${p} alone: it is reached through a symlink to ${real}`);
+          continue;
+        }
+        if (seen.has(real)) continue;
+        seen.add(real);
+        cleanLog(ctx, real, tally);
       }
     }
     const parts = [];

@@ -35,7 +35,8 @@ export function unpinNetplan(text: string): { text: string; unpinned: string[] }
       unpinned.push(id);
     }
   }
-  return { text: unpinned.length ? doc.toString() : text, unpinned };
+  // keep the layout people write: no folding of long lines, `[a, b]` not `[ a, b ]`
+  return { text: unpinned.length ? doc.toString({ lineWidth: 0, flowCollectionPadding: false }) : text, unpinned };
 }
 
 export default defineProvider({

@@ -12,17 +12,51 @@ import { count } from './_shared.js';
  */
 const PINNED_KEYS = /^\s*(uuid|mac-address|permanent-mac-address|mac-address-blacklist|mac-address-denylist)\s*=/;
 
-export function unpinKeyfile(text: string): { text: string; removed: string[] } {
+/**
+ * Take the machine-specific keys out of a keyfile profile: `uuid` of [connection] (unless `keepUuid`:
+ * another profile names this one by it) and every `*mac-address*` pin of the device sections.
+ * `cloned-mac-address` (what MAC to use: preserve, random, stable) is configuration and stays.
+ */
+export function unpinKeyfile(text: string, options: { keepUuid?: boolean } = {}): { text: string; removed: string[] } {
   const removed: string[] = [];
   let section = '';
   const out = text.split('\n').filter((line) => {
     const sec = /^\s*\[([^\]]+)\]/.exec(line);
     if (sec) section = sec[1]!;
-    const keep = !(PINNED_KEYS.test(line) && (section === 'connection' ? /^\s*uuid\s*=/.test(line) : /mac-address/.test(line)));
-    if (!keep) removed.push(`${section}.${line.split('=')[0]!.trim()}`);
-    return keep;
+    const pinned = PINNED_KEYS.test(line) &&
+      (section === 'connection' ? !options.keepUuid && /^\s*uuid\s*=/.test(line) : /mac-address/.test(line));
+    if (pinned) removed.push(`${section}.${line.split('=')[0]!.trim()}`);
+    return !pinned;
   });
   return { text: out.join('\n'), removed };
+}
+
+/** The [connection] uuid of a keyfile profile, if it has one. */
+export function keyfileUuid(text: string): string | undefined {
+  let section = '';
+  for (const line of text.split('\n')) {
+    const sec = /^\s*\[([^\]]+)\]/.exec(line);
+    if (sec) section = sec[1]!;
+    const m = /^\s*uuid\s*=\s*(\S+)\s*$/.exec(line);
+    if (m && section === 'connection') return m[1]!;
+  }
+  return undefined;
+}
+
+/**
+ * Profiles that other profiles name: a bond or bridge port's `master=`/`controller=`, a VLAN's or
+ * MACsec's `parent=` may hold the uuid of another profile. Such a uuid must stay, or the reference
+ * dangles (NetworkManager derives a new uuid from the file name when there is none).
+ */
+export function referencedValues(texts: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  for (const text of texts) {
+    for (const line of text.split('\n')) {
+      const m = /^\s*(master|controller|parent)\s*=\s*(\S+)\s*$/.exec(line);
+      if (m) out.add(m[2]!);
+    }
+  }
+  return out;
 }
 
 export default defineProvider({
@@ -31,13 +65,18 @@ export default defineProvider({
   pass: 'generalize',
   defaultEnabled: true,
   run(ctx) {
-    let profiles = 0;
+    let unpinned = 0;
     if (!ctx.options.persistAllDeviceInstalls) {
+      const profiles: { path: string; text: string }[] = [];
       for (const f of ctx.fs.glob('/etc/NetworkManager/system-connections/*')) {
         const text = ctx.fs.readText(f);
-        if (text === undefined) continue;
-        const r = unpinKeyfile(text);
-        if (r.removed.length && ctx.fs.writeText(f, r.text, { detail: `removed ${r.removed.join(', ')}` })) profiles++;
+        if (text !== undefined) profiles.push({ path: f, text });
+      }
+      const referenced = referencedValues(profiles.map((p) => p.text));
+      for (const { path, text } of profiles) {
+        const uuid = keyfileUuid(text);
+        const r = unpinKeyfile(text, { keepUuid: uuid !== undefined && referenced.has(uuid) });
+        if (r.removed.length && ctx.fs.writeText(path, r.text, { detail: `removed ${r.removed.join(', ')}` })) unpinned++;
       }
     }
     let state = 0;
@@ -53,7 +92,7 @@ export default defineProvider({
       for (const p of ctx.fs.glob(pattern)) if (ctx.fs.remove(p)) state++;
     }
     const parts = [];
-    if (profiles) parts.push(`unpinned ${count(profiles, 'profile')}`);
+    if (unpinned) parts.push(`unpinned ${count(unpinned, 'profile')}`);
     if (state) parts.push(`removed ${count(state, 'state file')}`);
     if (parts.length) ctx.note(parts.join(', '));
   },

@@ -2,12 +2,21 @@ import { defineProvider, ProviderContext } from '../core/provider.js';
 import { Account, loginDefsNumber } from '../core/target.js';
 import { count, editLines } from './_shared.js';
 
+/** Directories that are never anyone's home to remove, whatever /etc/passwd says. */
+const SYSTEM_DIRS = new Set([
+  '', '/', '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/lib64', '/media', '/mnt', '/opt', '/proc', '/root', '/run',
+  '/sbin', '/srv', '/sys', '/tmp', '/usr', '/usr/local', '/var', '/var/lib', '/var/spool', '/var/mail', '/var/tmp',
+  '/var/www', '/nonexistent',
+]);
+
 /**
  * Remove local user accounts (opt-in; virt-sysprep's user-account). Which ones: every login account
  * (UID_MIN..UID_MAX of /etc/login.defs), narrowed by --remove-user-accounts and spared by
  * --keep-user-accounts (keep wins). root and system accounts are never touched. For each: its lines in
  * passwd, shadow, group membership lists, its own private group, gshadow, subuid and subgid; its
- * mailbox and crontab; and its home directory (that is the point, and why the provider is opt-in).
+ * mailbox and crontab; and its home directory (that is the point, and why the provider is opt-in) —
+ * unless that directory is a system directory (/srv, /var/lib …) or holds the home of an account that
+ * stays (a service's home given to a login account): then only the account goes.
  */
 export function accountsToRemove(ctx: ProviderContext): Account[] {
   const min = loginDefsNumber(ctx.fs, 'UID_MIN') ?? 1000;
@@ -57,11 +66,24 @@ export default defineProvider({
       });
     editLines(ctx, '/etc/group', (l) => editGroup(l, true));
     editLines(ctx, '/etc/gshadow', (l) => editGroup(l, false));
+    const staying = ctx.target.accounts.filter((a) => !names.has(a.name));
     for (const a of victims) {
       for (const p of [`/var/mail/${a.name}`, `/var/spool/mail/${a.name}`, `/var/spool/cron/crontabs/${a.name}`, `/var/spool/cron/${a.name}`]) {
         if (ctx.fs.lstat(p)?.isFile()) ctx.fs.remove(p);
       }
-      if (a.home && a.home !== '/' && ctx.fs.isDirectory(a.home)) ctx.fs.remove(a.home, `home of ${a.name}`);
+      const home = a.home.replace(/\/+$/, '');
+      if (!home || !ctx.fs.isDirectory(home)) continue;
+      // a home that is a system directory, or that holds the home of an account that stays, is not
+      // this account's alone: the account goes, the directory stays
+      const shared = staying.find((o) => {
+        const h = o.home.replace(/\/+$/, '');
+        return h === home || h.startsWith(home + '/');
+      });
+      if (SYSTEM_DIRS.has(home) || shared) {
+        ctx.log.warn(`user-account: kept ${home}, the home of ${a.name}: ${shared ? `it holds the home of ${shared.name}` : 'a system directory'}`);
+        continue;
+      }
+      ctx.fs.remove(home, `home of ${a.name}`);
     }
     ctx.note(`removed ${count(victims.length, 'account')}: ${[...names].join(', ')}`);
   },

@@ -190,7 +190,7 @@ export class RootFs {
    * shell, wildcards do not match a leading dot unless `dot` is set. Returns sorted target paths
    * spelled as the pattern spells them (so "/var/run/utmp" stays that, even if /var/run is a link).
    */
-  glob(pattern: string, options: { dot?: boolean } = {}): string[] {
+  glob(pattern: string, options: { dot?: boolean; throughLinks?: boolean } = {}): string[] {
     const parts = splitPath(pattern).filter((p) => p !== '' && p !== '.');
     let current = ['/'];
     for (let i = 0; i < parts.length; i++) {
@@ -200,10 +200,16 @@ export class RootFs {
         for (const dir of current) next.push(joinTarget(dir, part));
       } else {
         const re = segmentRegExp(part);
+        const last = i === parts.length - 1;
         for (const dir of current) {
           for (const name of this.list(dir)) {
             if (!options.dot && name.startsWith('.') && !part.startsWith('.')) continue;
-            if (re.test(name)) next.push(joinTarget(dir, name));
+            if (!re.test(name)) continue;
+            const p = joinTarget(dir, name);
+            // with throughLinks false, a wildcard never leads through a symlinked directory
+            // (/var/lib/puppet/* matching a link to /etc/ssl); spelled-out components still do
+            if (!last && options.throughLinks === false && this.lstat(p)?.isSymbolicLink()) continue;
+            next.push(p);
           }
         }
       }
@@ -275,8 +281,13 @@ export class RootFs {
     return n;
   }
 
-  /** Cut a regular file to zero bytes, keeping its inode, mode and owner. No-op when absent or empty. */
+  /**
+   * Cut a regular file to zero bytes, keeping its inode, mode and owner. No-op when absent or empty,
+   * and for a symlink: emptying whatever a link points at (even inside the image) is never what a
+   * cleanup means.
+   */
   truncate(p: string): boolean {
+    if (this.lstat(p)?.isSymbolicLink()) return false;
     const st = this.stat(p);
     if (!st?.isFile() || st.size === 0) return false;
     const host = this.resolve(p, true);

@@ -51,7 +51,7 @@ export function providerTreeTest(id: string, cases: ProviderTreeCase[]): void {
         const root = scratch.root;
         c.prepare?.(root);
         const before = snapshot(root);
-        const r = sysprep(['--root', root, '--providers', id, '/generalize', '/quit', '--json']);
+        const r = sysprep(['--root', root, '--providers', id, ...(c.args ?? []), '/generalize', '/quit', '--json']);
         assert.equal(r.status, 0, `sysprep failed: ${r.stderr}\n${r.stdout.slice(0, 2000)}`);
         const report = r.json;
         assert.ok(report, 'a JSON report');

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { GOLDEN_HOSTNAME, GOLDEN_MAC } from '../../test/fixtures/lived-in.js';
+import { at, providerTreeTest, read } from '../../test/harness/provider-tree.js';
+
+const IFCFG = '/etc/sysconfig/network-scripts/ifcfg-eth0';
+const UUID = '5fb06bd0-0bb0-7ffb-45f1-d6edd65f3e03';
+
+const FEDORA = 'NAME="Fedora Linux"\nVERSION="40 (Server Edition)"\nID=fedora\nVERSION_ID=40\nPRETTY_NAME="Fedora Linux 40 (Server Edition)"\n';
+const OPENSUSE = 'NAME="openSUSE Leap"\nVERSION="15.6"\nID="opensuse-leap"\nID_LIKE="suse opensuse"\nVERSION_ID="15.6"\nPRETTY_NAME="openSUSE Leap 15.6"\n';
+
+/** Make the image claim another distribution (os-release is a link to ../usr/lib/os-release). */
+function osRelease(root: string, text: string): void {
+  fs.rmSync(at(root, '/etc/os-release'));
+  fs.writeFileSync(at(root, '/etc/os-release'), text);
+}
+
+function put(root: string, p: string, content = ''): void {
+  fs.mkdirSync(path.dirname(at(root, p)), { recursive: true });
+  fs.writeFileSync(at(root, p), content);
+}
+
+providerTreeTest('net-hostname', [
+  {
+    name: 'Debian: not applicable, ifcfg files untouched',
+    expect: {},
+    check(root, report) {
+      assert.equal(report.providers[0].status, 'not-applicable');
+      assert.match(read(root, IFCFG), /^HOSTNAME=golden$/m);
+    },
+  },
+  {
+    name: 'Fedora: HOSTNAME and DHCP_HOSTNAME leave ifcfg-eth0',
+    prepare(root) {
+      osRelease(root, FEDORA);
+    },
+    expect: { changed: [IFCFG] },
+    check(root, report) {
+      assert.equal(report.providers[0].status, 'done');
+      assert.equal(read(root, IFCFG), `DEVICE=eth0\nBOOTPROTO=dhcp\nHWADDR=${GOLDEN_MAC}\nUUID=${UUID}\nONBOOT=yes\n`);
+      assert.equal(fs.statSync(at(root, IFCFG)).mode & 0o777, 0o644);
+    },
+  },
+  {
+    name: 'Fedora: a file without host names is not rewritten',
+    prepare(root) {
+      osRelease(root, FEDORA);
+      put(root, '/etc/sysconfig/network-scripts/ifcfg-eth1', 'DEVICE=eth1\nBOOTPROTO=none\nIPADDR=10.1.0.5\n');
+    },
+    expect: { changed: [IFCFG] },
+    check(root) {
+      assert.equal(read(root, '/etc/sysconfig/network-scripts/ifcfg-eth1'), 'DEVICE=eth1\nBOOTPROTO=none\nIPADDR=10.1.0.5\n');
+    },
+  },
+  {
+    name: 'openSUSE: /etc/sysconfig/network/ifcfg-* too',
+    prepare(root) {
+      osRelease(root, OPENSUSE);
+      put(root, '/etc/sysconfig/network/ifcfg-eth0', `BOOTPROTO='dhcp'\nSTARTMODE='auto'\nDHCP_HOSTNAME='${GOLDEN_HOSTNAME}'\nLLADDR='${GOLDEN_MAC}'\n`);
+    },
+    expect: { changed: [IFCFG, '/etc/sysconfig/network/ifcfg-eth0'] },
+    check(root) {
+      assert.equal(read(root, '/etc/sysconfig/network/ifcfg-eth0'), `BOOTPROTO='dhcp'\nSTARTMODE='auto'\nLLADDR='${GOLDEN_MAC}'\n`);
+    },
+  },
+]);

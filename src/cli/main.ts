@@ -7,7 +7,7 @@ import { openTarget, planProviders, requireRoot, runSysprep, RunRequest } from '
 import { PATHS } from '../core/paths.js';
 import { appliesTo, compareProviders, PASSES } from '../core/provider.js';
 import { selectProviders } from '../core/selection.js';
-import { readImageState, readInstallRecord, readProgress } from '../core/state.js';
+import { parseIni, readImageState, readInstallRecord, readProgress } from '../core/state.js';
 import { TargetLock } from '../core/lock.js';
 import { VERSION } from '../core/version.js';
 import { BUILT_IN_PROVIDERS } from '../providers/index.js';
@@ -88,9 +88,6 @@ async function noArguments(root?: string): Promise<number> {
 
 async function runCommand(args: ParsedArgs): Promise<number> {
   const run = parseRunArgs(args);
-  if (run.unattend !== undefined) {
-    throw usageError('/unattend: answer files are not available in this version yet');
-  }
   const request: RunRequest = {
     mode: run.mode,
     generalize: run.generalize,
@@ -99,6 +96,7 @@ async function runCommand(args: ParsedArgs): Promise<number> {
     quiet: run.quiet,
     dryRun: run.dryRun,
     root: run.root,
+    ...(run.unattend !== undefined ? { unattend: run.unattend } : {}),
     providerLists: run.providerLists,
     keepUserAccounts: run.keepUserAccounts,
     removeUserAccounts: run.removeUserAccounts,
@@ -140,12 +138,14 @@ function printState(root: string, json: boolean): number {
   }
   const progress = readProgress(target.fs);
   const install = readInstallRecord(target.fs);
+  const imageIni = target.fs.readText(PATHS.imageIni);
   const holder = new TargetLock(target.fs).holder();
   process.stdout.write(JSON.stringify({
     imageState: state.imageState,
     neverSealed: state.neverSealed,
     succeededTag: target.fs.exists(PATHS.successTag),
     running: holder ? { pid: holder.pid } : null,
+    registration: imageIni !== undefined ? parseIni(imageIni).Image ?? {} : null,
     installedFor: install ? { osId: install.osId, versionId: install.versionId, installedAt: install.installedAt } : null,
     lastRun: progress ? {
       runId: progress.runId,

@@ -14,6 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as nodefs from 'node:fs';
+import * as path from 'node:path';
 import { BUILT_IN_PROVIDERS } from '../providers/index.js';
 import { Change, RootFs } from '../rootfs/rootfs.js';
 import { describeError, environmentError, SysprepError, usageError } from './errors.js';
@@ -32,10 +33,14 @@ import {
   writeImageState,
   writeInstallRecord,
   writeProgress,
+  formatIni,
 } from './state.js';
 import { TargetLock } from './lock.js';
 import { loadTarget, notAnOsRoot, Target } from './target.js';
 import { VERSION } from './version.js';
+import { FoundAnswerFile, findAnswerFile, loadExplicitAnswerFile } from '../answer-file/locate.js';
+import { getPassSettings, hasSettingsForPass, markPassProcessed, scrubSensitive, serialize } from '../answer-file/index.js';
+import type { Pass as AnswerPass } from '../answer-file/types.js';
 
 export type PowerAction = 'quit' | 'reboot' | 'shutdown';
 
@@ -84,6 +89,8 @@ export interface RunReport {
   succeeded: boolean;
   exitCode: number;
   resumed: boolean;
+  /** the answer file used, if any (never its secrets) */
+  answerFile: { source: string; origin: string; passes: string[]; cachedAt: string | null } | null;
   providers: ProviderResult[];
   /** every path changed (or, in a dry run, that would be), by providers and by sysprep itself */
   changed: (Change & { by: string })[];
@@ -162,8 +169,12 @@ export async function runSysprep(req: RunRequest, observer: RunObserver = {}): P
   if (req.vm && !isVirtualMachine()) {
     throw environmentError('/mode:vm: systemd-detect-virt --vm says this is not a virtual machine');
   }
+  // an explicit answer file is read and checked before anything else is looked at (exit 2)
+  const explicit = req.unattend !== undefined ? loadExplicitAnswerFile(req.unattend) : undefined;
   const target = openTarget(req.root, req.dryRun);
   const { fs } = target;
+  const log = new PantherLog(fs, PATHS.sysprepPanther);
+  const answer = explicit ?? findAnswerFile(fs, answerSearchPass(req), log);
   const lock = new TargetLock(fs);
   const live = lock.holder();
   if (live) lock.acquire(); // throws the "another sysprep is running" error
@@ -176,10 +187,9 @@ export async function runSysprep(req: RunRequest, observer: RunObserver = {}): P
     );
   }
   const staleNote = lock.acquire();
-  const log = new PantherLog(fs, PATHS.sysprepPanther);
   let report: RunReport;
   try {
-    report = await process_(req, plan, target, log, observer, staleNote);
+    report = await process_(req, plan, target, log, observer, staleNote, answer);
   } finally {
     log.close();
     lock.release();
@@ -196,6 +206,7 @@ async function process_(
   log: PantherLog,
   observer: RunObserver,
   staleNote: string | undefined,
+  answer: FoundAnswerFile | undefined,
 ): Promise<RunReport> {
   const { fs } = target;
   const stateBefore = readImageState(fs).imageState;
@@ -211,6 +222,12 @@ async function process_(
     succeeded: false,
     exitCode: 0,
     resumed: false,
+    answerFile: answer ? {
+      source: answer.source,
+      origin: answer.origin,
+      passes: passesWithSettings(answer),
+      cachedAt: null,
+    } : null,
     providers: [],
     changed: [],
     warnings: [],
@@ -249,7 +266,19 @@ async function process_(
     keepUserAccounts: req.keepUserAccounts,
     removeUserAccounts: req.removeUserAccounts,
     persistAllDeviceInstalls: false,
+    doNotCleanUpNonPresentDevices: false,
   };
+  const generalizeSettings = answer && req.generalize ? getPassSettings(answer.doc, 'generalize') : undefined;
+  if (answer) {
+    log.info(`Answer file: ${answer.source} [${answer.origin}]; passes with settings: ${report.answerFile!.passes.join(', ') || '(none)'}` +
+      (answer.warnings ? `; ${answer.warnings} warnings (see: sysprep unattend check)` : ''));
+  }
+  if (generalizeSettings) {
+    options.persistAllDeviceInstalls = generalizeSettings.pnpSysprep.persistAllDeviceInstalls ?? false;
+    options.doNotCleanUpNonPresentDevices = generalizeSettings.pnpSysprep.doNotCleanUpNonPresentDevices ?? false;
+    if (options.persistAllDeviceInstalls) log.info('Answer file: PersistAllDeviceInstalls: device-bound state (udev rules, MAC pins, saved device state) is kept');
+    if (options.doNotCleanUpNonPresentDevices) log.info('Answer file: DoNotCleanUpNonPresentDevices: udev rules of absent devices are kept');
+  }
   const results = new Map<string, ProviderResult>();
   const contextFor = (p: Provider): ProviderContext => ({
     fs,
@@ -378,6 +407,11 @@ async function process_(
   }
   const unfinished = plan.filter((p) => !['done', 'already-done', 'not-applicable'].includes(results.get(p.id)!.status));
   if (unfinished.length) throw new Error(`providers did not finish: ${unfinished.map((p) => p.id).join(', ')}`);
+  if (answer) {
+    applyAnswerFile(fs, log, answer, req, generalizeSettings);
+    report.answerFile!.cachedAt = PATHS.cachedUnattend;
+    report.answerFile!.passes = passesWithSettings(answer);
+  }
   const next = targetStateAfter(req);
   writeImageState(fs, next);
   progress.finished = true;
@@ -406,4 +440,48 @@ function powerOff(power: 'reboot' | 'shutdown'): void {
   const verb = power === 'reboot' ? 'reboot' : 'poweroff';
   const r = spawnSync('systemctl', ['--no-block', verb], { encoding: 'utf8' });
   if (r.status !== 0) throw new SysprepError('fatal', `systemctl ${verb} failed: ${(r.stderr || r.error?.message || '').trim()}`);
+}
+
+/** The passes that still have unprocessed settings in the answer file. */
+function passesWithSettings(answer: FoundAnswerFile): string[] {
+  return (['generalize', 'specialize', 'auditSystem', 'auditUser', 'oobeSystem'] as AnswerPass[]).filter((p) => hasSettingsForPass(answer.doc, p));
+}
+
+/** The pass whose settings decide which answer file the implicit search takes. */
+export function answerSearchPass(req: Pick<RunRequest, 'generalize' | 'mode'>): AnswerPass {
+  if (req.generalize) return 'generalize';
+  return req.mode === 'audit' ? 'auditSystem' : 'oobeSystem';
+}
+
+/**
+ * The answer file's generalize settings and its cache (SPEC 5): what Linux keeps of the image's
+ * registration (DuplicatorDescription, RegisteredOwner, RegisteredOrganization) goes to
+ * /var/lib/sysprep/state/Image.ini, where `sysprep state --json` and the OOBE show it; the generalize
+ * pass is marked processed and the secrets it used are scrubbed; the file is cached at
+ * /var/lib/sysprep/unattend.xml, mode 0600, for the passes of the first boot.
+ */
+function applyAnswerFile(fs: RootFs, log: PantherLog, answer: FoundAnswerFile, req: RunRequest, gen: ReturnType<typeof getPassSettings> | undefined): void {
+  const later = (['specialize', 'oobeSystem', 'auditSystem'] as AnswerPass[]).map((p) => getPassSettings(answer.doc, p));
+  const registration: Record<string, string> = {};
+  const description = gen?.deployment.duplicatorDescription;
+  if (description !== undefined) registration.DuplicatorDescription = description;
+  for (const s of [gen, ...later]) {
+    if (!s) continue;
+    if (s.shellSetup.registeredOwner !== undefined) registration.RegisteredOwner ??= s.shellSetup.registeredOwner;
+    if (s.shellSetup.registeredOrganization !== undefined) registration.RegisteredOrganization ??= s.shellSetup.registeredOrganization;
+  }
+  if (Object.keys(registration).length) {
+    fs.makeDirectory(PATHS.stateDir, 0o755);
+    fs.writeText(PATHS.imageIni, formatIni({ Image: registration }), { mode: 0o644 });
+    log.info(`Answer file: recorded ${Object.keys(registration).join(', ')} in ${PATHS.imageIni}`);
+  }
+  if (req.generalize && hasSettingsForPass(answer.doc, 'generalize')) {
+    markPassProcessed(answer.doc, 'generalize');
+    const scrubbed = scrubSensitive(answer.doc, 'generalize');
+    log.info(`Answer file: generalize pass marked processed${scrubbed ? `; ${scrubbed} sensitive values deleted` : ''}`);
+  }
+  fs.makeDirectory(path.posix.dirname(PATHS.cachedUnattend), 0o755);
+  fs.writeText(PATHS.cachedUnattend, serialize(answer.doc), { mode: 0o600 });
+  if (!fs.dryRun) nodefs.chownSync(fs.resolve(PATHS.cachedUnattend), 0, 0);
+  log.info(`Answer file: cached at ${PATHS.cachedUnattend} (mode 0600) for the first-boot passes`);
 }

@@ -51,6 +51,12 @@ export class PantherLog {
     const flags = fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
     this.actFd = fs.openSync(path.join(hostDir, 'setupact.log'), flags, 0o644);
     this.errFd = fs.openSync(path.join(hostDir, 'setuperr.log'), flags, 0o644);
+    // lines logged before the files could be opened (the answer-file search runs before the lock)
+    for (const line of this.lines) {
+      const formatted = formatLogLine(line) + '\n';
+      fs.writeSync(this.actFd, formatted);
+      if (line.level !== 'Info') fs.writeSync(this.errFd, formatted);
+    }
   }
 
   close(): void {

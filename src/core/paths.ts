@@ -4,6 +4,8 @@ export const PATHS = {
   stateDir: '/var/lib/sysprep/state',
   stateIni: '/var/lib/sysprep/state/State.ini',
   installIni: '/var/lib/sysprep/state/Install.ini',
+  /** what the answer file said about the image: DuplicatorDescription, RegisteredOwner, … */
+  imageIni: '/var/lib/sysprep/state/Image.ini',
   progress: '/var/lib/sysprep/state/progress.json',
   lock: '/var/lib/sysprep/sysprep.lock',
   sysprepPanther: '/var/lib/sysprep/panther',

@@ -18,8 +18,15 @@ export interface RunOptions {
   /** user-account provider: accounts to keep / to remove (names; "*" = all) */
   keepUserAccounts: string[];
   removeUserAccounts: string[];
-  /** answer-file generalize settings that providers honour (PersistAllDeviceInstalls …) */
+  /**
+   * Answer-file generalize settings providers honour (Microsoft-Windows-PnpSysprep):
+   * PersistAllDeviceInstalls keeps everything tied to the golden machine's devices (udev naming
+   * rules, MAC pins in netplan/NetworkManager/ifcfg, saved backlight/rfkill state), for clones that
+   * run on identical hardware; DoNotCleanUpNonPresentDevices keeps the udev rules of devices that are
+   * not present.
+   */
   persistAllDeviceInstalls: boolean;
+  doNotCleanUpNonPresentDevices: boolean;
 }
 
 export interface ProviderContext {

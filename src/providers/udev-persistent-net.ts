@@ -12,8 +12,8 @@ export default defineProvider({
   pass: 'generalize',
   defaultEnabled: true,
   run(ctx) {
-    if (ctx.options.persistAllDeviceInstalls) {
-      ctx.note('kept: PersistAllDeviceInstalls is set');
+    if (ctx.options.persistAllDeviceInstalls || ctx.options.doNotCleanUpNonPresentDevices) {
+      ctx.note(`kept: ${ctx.options.persistAllDeviceInstalls ? 'PersistAllDeviceInstalls' : 'DoNotCleanUpNonPresentDevices'} is set`);
       return;
     }
     let n = 0;

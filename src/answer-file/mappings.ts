@@ -13,11 +13,22 @@
  *
  * All functions are pure (data packages are loaded once, lazily, from node_modules).
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import lcid from 'lcid';
 import { SaxesParser } from 'saxes';
 
 const require = createRequire(import.meta.url);
+
+/**
+ * A CLDR supplemental data file. In the bundled first-boot agent (/usr/lib/sysprep/sysprep.mjs) the
+ * files sit beside the bundle in cldr/; in the development tree they come from the cldr-core package.
+ */
+function loadCldr(name: string): unknown {
+  const beside = new URL(`cldr/${name}.json`, import.meta.url);
+  if (existsSync(beside)) return JSON.parse(readFileSync(beside, 'utf8'));
+  return require(`cldr-core/supplemental/${name}.json`);
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Time zones
@@ -27,7 +38,7 @@ let zones: Map<string, { id: string; iana: string; byTerritory: Map<string, stri
 
 function zoneTable() {
   if (!zones) {
-    const data = require('cldr-core/supplemental/windowsZones.json') as { supplemental: { windowsZones: { mapTimezones: MapZone[] } } };
+    const data = loadCldr('windowsZones') as { supplemental: { windowsZones: { mapTimezones: MapZone[] } } };
     zones = new Map();
     for (const { mapZone: z } of data.supplemental.windowsZones.mapTimezones) {
       const key = z._other.toLowerCase();
@@ -62,7 +73,7 @@ export function windowsTimeZoneIds(): string[] {
 
 let likely: Record<string, string> | undefined;
 function likelySubtags(): Record<string, string> {
-  likely ??= (require('cldr-core/supplemental/likelySubtags.json') as { supplemental: { likelySubtags: Record<string, string> } }).supplemental.likelySubtags;
+  likely ??= (loadCldr('likelySubtags') as { supplemental: { likelySubtags: Record<string, string> } }).supplemental.likelySubtags;
   return likely;
 }
 
@@ -195,7 +206,7 @@ let iso639: Map<string, string[]> | undefined;
 function threeLetterCodes(lang: string): string[] {
   if (!iso639) {
     iso639 = new Map();
-    const a = (require('cldr-core/supplemental/aliases.json') as {
+    const a = (loadCldr('aliases') as {
       supplemental: { metadata: { alias: { languageAlias: Record<string, { _replacement?: string; _reason?: string }> } } };
     }).supplemental.metadata.alias.languageAlias;
     for (const [k, v] of Object.entries(a)) {

@@ -49,6 +49,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         const { unattendCheckCommand } = await import('./unattend-check.js');
         return await unattendCheckCommand(file, args.options.has('json'));
       }
+      case 'agent': {
+        // the first-boot agent's phases, started by its systemd units inside a clone
+        const { agentMain } = await import('../agent/agent.js');
+        return await agentMain(rest);
+      }
       case 'rearm':
         return rearmCommand({ ...args, positionals: rest });
       case 'help':

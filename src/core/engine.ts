@@ -41,6 +41,7 @@ import { VERSION } from './version.js';
 import { FoundAnswerFile, findAnswerFile, loadExplicitAnswerFile } from '../answer-file/locate.js';
 import { getPassSettings, hasSettingsForPass, markPassProcessed, scrubSensitive, serialize } from '../answer-file/index.js';
 import type { Pass as AnswerPass } from '../answer-file/types.js';
+import { agentRuntimeProblem, installAgent } from '../agent/install.js';
 
 export type PowerAction = 'quit' | 'reboot' | 'shutdown';
 
@@ -325,6 +326,12 @@ async function process_(
     }
   }
 
+  const runtime = agentRuntimeProblem(fs);
+  if (runtime) {
+    log.error(`WinMain:Hit failure while pre-validating the first-boot agent: ${runtime}`, 0x0f00d8);
+    throw new SysprepError('validation', `Sysprep was not able to validate this installation: ${runtime}. Nothing was changed.`);
+  }
+
   // ---- 4b. process
   if (!readInstallRecord(fs)) {
     writeInstallRecord(fs, { osId: target.os.id, versionId: target.os.versionId, installedAt: new Date().toISOString(), sysprepVersion: VERSION });
@@ -418,6 +425,8 @@ async function process_(
   progress.succeeded = true;
   progress.finishedAt = new Date().toISOString();
   writeProgress(fs, progress);
+  // the first-boot agent: it runs specialize and then OOBE or audit mode at the next boot
+  installAgent(target, log);
   fs.writeText(PATHS.successTag, '', { mode: 0o644 });
   log.info(`FCreateTagFile:Successfully created tag file ${PATHS.successTag}`);
   log.info(`Image state is now ${next}${req.dryRun ? ' (dry run: not written)' : ''}`);

@@ -334,6 +334,54 @@ export class RootFs {
     return true;
   }
 
+  /**
+   * Put a file of the host (sysprep's own runtime, say) into the target, atomically, unless an
+   * identical file is already there.
+   */
+  installFile(hostSource: string, p: string, mode: number): boolean {
+    const host = this.resolve(p, true);
+    const old = this.gone(host) ? undefined : safeLstat(host);
+    if (old && !old.isFile()) throw new Error(`${p} exists and is not a regular file`);
+    const size = nodeStatSize(hostSource);
+    if (old && old.size === size && (old.mode & 0o7777) === mode && sameContent(hostSource, host)) return false;
+    if (!this.dryRun) {
+      const tmp = path.join(path.dirname(host), `.${path.basename(host)}.sysprep-${randomBytes(4).toString('hex')}`);
+      try {
+        fs.copyFileSync(hostSource, tmp);
+        fs.chmodSync(tmp, mode);
+        const fd = fs.openSync(tmp, 'r');
+        try {
+          fs.fsyncSync(fd);
+        } finally {
+          fs.closeSync(fd);
+        }
+        fs.renameSync(tmp, host);
+      } catch (err) {
+        fs.rmSync(tmp, { force: true });
+        throw err;
+      }
+    } else {
+      this.pretendContent.set(host, Buffer.alloc(0));
+    }
+    this.record({ path: this.targetPathOf(host), action: old ? 'modified' : 'created', detail: `${size} bytes` });
+    return true;
+  }
+
+  /** A symlink inside the target (replacing a file or link of that name, never a directory). */
+  link(p: string, linkTarget: string): boolean {
+    const st = this.lstat(p);
+    if (st?.isSymbolicLink() && this.readLink(p) === linkTarget) return false;
+    if (st?.isDirectory()) throw new Error(`${p} is a directory`);
+    const host = this.resolve(p, false);
+    if (!this.dryRun) {
+      const tmp = path.join(path.dirname(host), `.${path.basename(host)}.sysprep-${randomBytes(4).toString('hex')}`);
+      fs.symlinkSync(linkTarget, tmp);
+      fs.renameSync(tmp, host);
+    }
+    this.record({ path: this.targetPathOf(host), action: st ? 'modified' : 'created', detail: `link to ${linkTarget}` });
+    return true;
+  }
+
   /** mkdir -p inside the target (recorded as created for each new level). */
   makeDirectory(p: string, mode = 0o755): void {
     const parts = splitPath(p).filter(Boolean);
@@ -416,6 +464,18 @@ export function segmentRegExp(segment: string): RegExp {
 
 function escapeRe(s: string): string {
   return s.replace(/[.+^$()|\\{}\]]/g, '\\$&');
+}
+
+function nodeStatSize(hostPath: string): number {
+  return fs.statSync(hostPath).size;
+}
+
+function sameContent(a: string, b: string): boolean {
+  try {
+    return Buffer.compare(fs.readFileSync(a), fs.readFileSync(b)) === 0;
+  } catch {
+    return false;
+  }
 }
 
 function safeLstat(host: string): fs.Stats | undefined {

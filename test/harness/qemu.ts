@@ -74,11 +74,15 @@ export interface Guest {
    * Resolves with the match when the serial console (from its start) matches `re`; rejects when
    * qemu ends first or after timeoutMs.
    */
-  waitFor(re: RegExp, timeoutMs: number): Promise<RegExpExecArray>;
+  waitFor(re: RegExp, timeoutMs: number, from?: number): Promise<RegExpExecArray>;
   /** resolves when qemu has exited (by itself or killed) */
   done: Promise<BootResult>;
   /** kill qemu now (the result then says timedOut: false, exited: false) */
   kill(): void;
+  /** type on the serial console (qemu's stdin) */
+  type(text: string): void;
+  /** the serial output after character offset `from` */
+  since(from: number): string;
 }
 
 const live = new Set<ChildProcess>();
@@ -142,7 +146,7 @@ export function startImage(options: BootOptions): Guest {
   child.stderr!.on('data', (chunk: string) => {
     stderr += chunk;
   });
-  // qemu reads the console's input from stdin: keep it open, write nothing
+  // qemu reads the console's input from stdin: tests type into it with type()
   child.stdin!.on('error', () => {});
 
   let killTimer: NodeJS.Timeout | undefined;
@@ -199,12 +203,18 @@ export function startImage(options: BootOptions): Guest {
       killedByUs = true;
       terminate();
     },
-    waitFor(re: RegExp, timeoutMs: number): Promise<RegExpExecArray> {
+    type(text: string) {
+      if (!ended) child.stdin!.write(text);
+    },
+    since(from: number) {
+      return serial.slice(from);
+    },
+    waitFor(re: RegExp, timeoutMs: number, from = 0): Promise<RegExpExecArray> {
       const pattern = new RegExp(re.source, re.flags.replace('g', '').replace('y', ''));
       return new Promise((resolve, reject) => {
         let t: NodeJS.Timeout | undefined;
         const check = () => {
-          const m = pattern.exec(serial);
+          const m = pattern.exec(from ? serial.slice(from) : serial);
           if (m) {
             finish();
             resolve(m);

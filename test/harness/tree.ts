@@ -72,5 +72,10 @@ function big(_k: string, v: unknown) {
   return typeof v === 'bigint' ? v.toString() : v;
 }
 
-/** sysprep's own bookkeeping in the target (state, logs, lock) */
-export const isSysprepOwn = (p: string) => p === '/var/lib/sysprep' || p.startsWith('/var/lib/sysprep/');
+/** sysprep's own files in the target: bookkeeping (state, logs, lock) and the first-boot agent */
+export const isSysprepOwn = (p: string) =>
+  p === '/var/lib/sysprep' || p.startsWith('/var/lib/sysprep/') ||
+  p === '/usr/lib/sysprep' || p.startsWith('/usr/lib/sysprep/') ||
+  /^\/usr\/lib\/systemd\/system\/sysprep-[a-z]+\.service$/.test(p) ||
+  p === '/usr/lib/systemd/system-generators/sysprep-generator' ||
+  p === '/etc/profile.d/sysprep.sh' || p === '/usr/sbin/sysprep';

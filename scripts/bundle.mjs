@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Bundles the whole CLI (sysprep and its first-boot agent) into one ES module, dist/agent/sysprep.mjs,
+// with the CLDR data files it reads beside it. Generalize installs these into the image under
+// /usr/lib/sysprep/ together with a Node.js runtime, so a clone needs nothing installed.
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+mkdirSync('dist/agent/cldr', { recursive: true });
+await build({
+  entryPoints: ['src/cli/main.ts'],
+  outfile: 'dist/agent/sysprep.mjs',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  minify: true,
+  legalComments: 'linked',
+  logLevel: 'warning',
+  // CommonJS dependencies bundled into an ES module still call require() for Node built-ins
+  banner: { js: "import { createRequire as __sysprepRequire } from 'node:module'; const require = __sysprepRequire(import.meta.url);" },
+});
+for (const name of ['windowsZones', 'likelySubtags', 'aliases']) {
+  copyFileSync(require.resolve(`cldr-core/supplemental/${name}.json`), `dist/agent/cldr/${name}.json`);
+}
+
+// the runtime the image gets: this Node.js, without its debug symbols when strip is available
+const runtime = 'dist/agent/node';
+let fresh = true;
+try {
+  fresh = statSync(runtime).mtimeMs < statSync(process.execPath).mtimeMs;
+} catch {
+  /* not there yet */
+}
+if (fresh) {
+  copyFileSync(process.execPath, runtime);
+  const r = spawnSync('strip', [runtime]);
+  if (r.error || r.status !== 0) console.warn('strip is not available: the agent runtime keeps its symbols');
+}

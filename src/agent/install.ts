@@ -1,0 +1,88 @@
+/**
+ * Step 5 of a run (SPEC 3): install and enable the first-boot agent. The clone needs nothing
+ * installed beforehand, so the agent brings its own runtime: a stripped copy of the Node.js binary
+ * sysprep runs on, the whole tool bundled into one module, and the CLDR data it reads. Installed
+ * under /usr/lib/sysprep/, with `sysprep` on the PATH (/usr/sbin/sysprep) so audit mode can reseal.
+ */
+import * as nodefs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SysprepError } from '../core/errors.js';
+import type { PantherLog } from '../core/panther.js';
+import type { Target } from '../core/target.js';
+import { RootFs } from '../rootfs/rootfs.js';
+import {
+  AGENT, AGENT_DIR, AUDIT_UNIT, GENERATOR, GENERATOR_SCRIPT, LAUNCHER, OOBE_UNIT, PROFILE_HOOK, PROFILE_SCRIPT, README,
+  SPECIALIZE_UNIT, UNIT_DIR,
+} from './units.js';
+
+export interface AgentSource {
+  /** the bundled tool */
+  bundle: string;
+  /** the runtime to copy */
+  node: string;
+  cldrDir: string;
+}
+
+/**
+ * Where the agent's files come from: beside the running bundle (inside an image, resealing from audit
+ * mode), or dist/agent/ of the development tree (built by `npm run build`).
+ */
+export function agentSource(): AgentSource {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const dir of [here, path.resolve(here, '../../agent')]) {
+    const bundle = path.join(dir, 'sysprep.mjs');
+    if (!nodefs.existsSync(bundle)) continue;
+    const node = nodefs.existsSync(path.join(dir, 'node')) ? path.join(dir, 'node') : process.execPath;
+    return { bundle, node, cldrDir: path.join(dir, 'cldr') };
+  }
+  throw new SysprepError('environment', 'the first-boot agent is not built: run "npm run build" (dist/agent/sysprep.mjs is missing)');
+}
+
+/** Libraries the runtime links against, per architecture. */
+const LOADERS: Record<string, string[]> = {
+  x64: ['/lib64/ld-linux-x86-64.so.2'],
+  arm64: ['/lib/ld-linux-aarch64.so.1'],
+};
+
+/** Why the agent's runtime could not run in this target, or undefined when it can. */
+export function agentRuntimeProblem(fs: RootFs): string | undefined {
+  const loaders = LOADERS[process.arch] ?? [];
+  if (loaders.length && !loaders.some((l) => fs.exists(l))) {
+    return `the first-boot agent's runtime is a ${process.arch} glibc program, and this image has no ${loaders.join(' or ')}`;
+  }
+  const libstdcxx = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib64', '/lib']
+    .some((d) => fs.glob(`${d}/libstdc++.so.6*`).length > 0);
+  if (!libstdcxx) return "the first-boot agent's runtime needs libstdc++.so.6, which this image lacks (install libstdc++6)";
+  return undefined;
+}
+
+export function installAgent(target: Target, log: PantherLog): void {
+  const { fs } = target;
+  const src = agentSource();
+  fs.makeDirectory(`${AGENT_DIR}/cldr`, 0o755);
+  let changed = 0;
+  const put = (ok: boolean) => (changed += ok ? 1 : 0);
+  put(fs.installFile(src.node, `${AGENT_DIR}/node`, 0o755));
+  put(fs.installFile(src.bundle, `${AGENT_DIR}/sysprep.mjs`, 0o644));
+  for (const name of nodefs.readdirSync(src.cldrDir)) put(fs.installFile(path.join(src.cldrDir, name), `${AGENT_DIR}/cldr/${name}`, 0o644));
+  put(fs.writeText(AGENT, LAUNCHER, { mode: 0o755 }));
+  put(fs.writeText(`${AGENT_DIR}/README`, README, { mode: 0o644 }));
+  fs.makeDirectory(UNIT_DIR, 0o755);
+  put(fs.writeText(`${UNIT_DIR}/sysprep-specialize.service`, SPECIALIZE_UNIT, { mode: 0o644 }));
+  put(fs.writeText(`${UNIT_DIR}/sysprep-oobe.service`, OOBE_UNIT, { mode: 0o644 }));
+  put(fs.writeText(`${UNIT_DIR}/sysprep-audit.service`, AUDIT_UNIT, { mode: 0o644 }));
+  fs.makeDirectory(path.posix.dirname(GENERATOR), 0o755);
+  put(fs.writeText(GENERATOR, GENERATOR_SCRIPT, { mode: 0o755 }));
+  fs.makeDirectory(path.posix.dirname(PROFILE_HOOK), 0o755);
+  put(fs.writeText(PROFILE_HOOK, PROFILE_SCRIPT, { mode: 0o644 }));
+  // `sysprep` on the PATH for audit mode, unless something else owns that name
+  const existing = fs.lstat('/usr/sbin/sysprep');
+  if (!existing || (existing.isSymbolicLink() && fs.readLink('/usr/sbin/sysprep') === AGENT)) put(fs.link('/usr/sbin/sysprep', AGENT));
+  const bytes = nodefs.statSync(src.node).size + nodefs.statSync(src.bundle).size +
+    nodefs.readdirSync(src.cldrDir).reduce((n, f) => n + nodefs.statSync(path.join(src.cldrDir, f)).size, 0);
+  log.info(changed
+    ? `Installed the first-boot agent in ${AGENT_DIR} (${(bytes / 1048576).toFixed(1)} MiB: runtime, bundle, data) and its units; ` +
+      'the generator enables them at boot as the image state asks'
+    : `The first-boot agent in ${AGENT_DIR} is up to date`);
+}

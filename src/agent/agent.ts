@@ -20,6 +20,8 @@ import {
   timeZoneForWindowsId, xkbForInputLocale, type PassSettings, type Pass as AnswerPass,
 } from '../answer-file/index.js';
 import { describeError } from '../core/errors.js';
+import { allProviders, keyOf } from '../core/engine.js';
+import { appliesTo, compareProviders, type Provider, type ProviderContext } from '../core/provider.js';
 import { PantherLog } from '../core/panther.js';
 import { PATHS } from '../core/paths.js';
 import { ImageState, readImageState, writeImageState } from '../core/state.js';
@@ -147,6 +149,8 @@ async function specialize(): Promise<number> {
       const made = generateHostKeys(a);
       a.log.info(made.length ? `ssh-host-keys: generated ${made.filter((f) => !f.endsWith('.pub')).join(', ')}` : 'ssh-host-keys: none needed');
     });
+    const providers = specializeProviders(a);
+    for (const p of providers.filter((x) => x.source === 'built-in')) await step(a, `provider:${keyOf(p)}`, () => runProvider(a, p, target));
     if (s) await applyCommon(a, s, 'specialize');
     if (s?.shellSetup.copyProfile) await step(a, 'copy-profile', () => copyProfile(a));
     if (s) {
@@ -157,6 +161,7 @@ async function specialize(): Promise<number> {
         return 0;
       }
     }
+    for (const p of providers.filter((x) => x.source !== 'built-in')) await step(a, `provider:${keyOf(p)}`, () => runProvider(a, p, target));
     closePass(sys, answer, 'specialize');
     const next: ImageState = target === 'audit' ? 'IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT' : 'IMAGE_STATE_SPECIALIZE_RESEAL_TO_OOBE';
     writeImageState(sys.fs, next);
@@ -168,6 +173,26 @@ async function specialize(): Promise<number> {
   } finally {
     sys.log.close();
   }
+}
+
+/** The default-enabled specialize providers that apply here: built-in ones first, then registered ones. */
+function specializeProviders(a: Agent): Provider[] {
+  const target = loadTarget(a.fs);
+  return allProviders(a.fs).filter((p) => p.pass === 'specialize' && p.defaultEnabled && appliesTo(p, target)).sort(compareProviders);
+}
+
+async function runProvider(a: Agent, p: Provider, mode: Mode): Promise<void> {
+  const target = loadTarget(a.fs);
+  a.log.info(`RunProvider:Running '${p.id}' (specialize, ${p.source})`);
+  const ctx: ProviderContext = {
+    fs: a.fs,
+    target,
+    log: a.log,
+    options: { mode, generalize: false, vm: false, dryRun: false, keepUserAccounts: [], removeUserAccounts: [], persistAllDeviceInstalls: false, doNotCleanUpNonPresentDevices: false },
+    note: (m) => a.log.info(`${p.id}: ${m}`),
+  };
+  await p.validate?.(ctx);
+  await p.run(ctx);
 }
 
 /** TimeZone and International-Core: the same meaning in specialize, oobeSystem and auditSystem. */

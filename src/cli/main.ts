@@ -3,14 +3,15 @@
  */
 import * as fs from 'node:fs';
 import { describeError, ExitCode, SysprepError, usageError } from '../core/errors.js';
-import { openTarget, planProviders, requireRoot, runSysprep, RunRequest } from '../core/engine.js';
+import { allProviders, openTarget, planProviders, requireRoot, runSysprep, RunRequest } from '../core/engine.js';
+import { PantherLog } from '../core/panther.js';
+import { diff, snapshot } from '../core/tree.js';
 import { PATHS } from '../core/paths.js';
 import { appliesTo, compareProviders, PASSES } from '../core/provider.js';
 import { selectProviders } from '../core/selection.js';
 import { parseIni, readImageState, readInstallRecord, readProgress } from '../core/state.js';
 import { TargetLock } from '../core/lock.js';
 import { VERSION } from '../core/version.js';
-import { BUILT_IN_PROVIDERS } from '../providers/index.js';
 import { parseRunArgs, ParsedArgs, rejectOptions, tokenize } from './args.js';
 import { helpText } from './help.js';
 import { withImage } from '../image/disk-image.js';
@@ -39,7 +40,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'state':
         return await stateCommand({ ...args, positionals: rest });
       case 'providers':
-        return providersCommand({ ...args, positionals: rest });
+        return await providersCommand({ ...args, positionals: rest });
       case 'unattend': {
         const [sub, file, ...extra] = rest;
         if (sub?.toLowerCase() !== 'check' || !file || extra.length) {
@@ -110,8 +111,13 @@ async function runCommand(args: ParsedArgs): Promise<number> {
   const mode = { quiet: run.quiet, json: run.json, tty: Boolean(process.stdout.isTTY) };
   let report;
   if (run.image !== undefined) {
-    // refuse what can be refused before the image is even attached
-    planProviders(request);
+    // refuse what can be refused before the image is even attached (names of providers registered
+    // inside the image can only be checked once it is)
+    try {
+      planProviders(request);
+    } catch (err) {
+      if (!(err instanceof SysprepError && /unknown provider/.test(err.message))) throw err;
+    }
     requireRoot();
     report = await withImage(run.image, { readOnly: run.dryRun }, (img) =>
       runSysprep({ ...request, root: img.root, imageFile: run.image! }, progressObserver(mode)));
@@ -168,13 +174,15 @@ function printState(root: string, json: boolean): number {
   return ExitCode.ok;
 }
 
-function providersCommand(args: ParsedArgs): number {
+function providersCommand(args: ParsedArgs): Promise<number> | number {
+  if (args.positionals[0]?.toLowerCase() === 'test') return providerTestCommand({ ...args, positionals: args.positionals.slice(1) });
   rejectOptions(args, 'providers', ['root', 'json', 'providers']);
-  if (args.positionals.length) throw usageError(`'sysprep providers' takes no argument '${args.positionals[0]}'`);
+  if (args.positionals.length) throw usageError(`'sysprep providers' takes no argument '${args.positionals[0]}' (or: sysprep providers test ID --root DIR)`);
   const root = args.options.get('root')?.at(-1);
-  const target = root !== undefined ? openTarget(root, true) : undefined;
-  const selected = selectProviders(BUILT_IN_PROVIDERS, args.options.get('providers') ?? []);
-  const rows = [...BUILT_IN_PROVIDERS]
+  const target = openTarget(root ?? '/', true);
+  const all = allProviders(target.fs);
+  const selected = selectProviders(all, args.options.get('providers') ?? []);
+  const rows = [...all]
     .sort((a, b) => PASSES.indexOf(a.pass) - PASSES.indexOf(b.pass) || compareProviders(a, b))
     .map((p) => ({
       id: p.id,
@@ -184,20 +192,82 @@ function providersCommand(args: ParsedArgs): number {
       defaultEnabled: p.defaultEnabled,
       enabled: selected.has(p.id),
       families: p.families ?? ['all'],
-      ...(target ? { appliesToTarget: appliesTo(p, target) } : {}),
+      appliesToTarget: appliesTo(p, target),
       summary: p.summary,
     }));
   if (args.options.has('json')) {
-    process.stdout.write(JSON.stringify({ providers: rows }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ target: root ?? '/', providers: rows }, null, 2) + '\n');
     return ExitCode.ok;
   }
   for (const r of rows) {
     const flag = r.enabled ? '*' : ' ';
-    const applies = r.appliesToTarget === false ? ' (not for this target)' : '';
-    process.stdout.write(`${flag} ${r.id.padEnd(24)} ${r.pass.padEnd(10)} ${r.summary}${applies}\n`);
+    const notes = [r.appliesToTarget ? '' : 'not for this target', r.source === 'built-in' ? '' : `from ${r.source}, order ${r.order}`].filter(Boolean);
+    process.stdout.write(`${flag} ${r.id.padEnd(24)} ${r.pass.padEnd(10)} ${r.summary}${notes.length ? ` (${notes.join('; ')})` : ''}\n`);
   }
-  process.stdout.write('\n* = enabled (the defaults, or what --providers selects). Built-in providers: ' + rows.length + '.\n');
+  const external = rows.filter((r) => r.source !== 'built-in').length;
+  process.stdout.write(`\n* = enabled (the defaults, or what --providers selects). ${rows.length - external} built-in, ${external} registered.\n`);
   return ExitCode.ok;
+}
+
+/**
+ * `sysprep providers test ID --root DIR [--pass P] [--json]`: run one provider against a root (a
+ * scratch copy: it changes it for real) and show what it changed as a file-tree diff — the fourth
+ * step of Windows' provider procedure ("test the provider, review the logs").
+ */
+async function providerTestCommand(args: ParsedArgs): Promise<number> {
+  rejectOptions(args, 'providers test', ['root', 'json', 'pass']);
+  const [id, ...extra] = args.positionals;
+  if (!id || extra.length) throw usageError('usage: sysprep providers test ID --root DIR [--pass cleanup|generalize|specialize] [--json]');
+  const root = args.options.get('root')?.at(-1);
+  if (root === undefined) throw usageError('sysprep providers test needs --root DIR (a scratch copy of an image: it is changed for real)');
+  const pass = args.options.get('pass')?.at(-1);
+  if (pass !== undefined && !(PASSES as readonly string[]).includes(pass)) throw usageError(`--pass ${pass}: one of ${PASSES.join(', ')}`);
+  requireRoot();
+  const target = openTarget(root, false);
+  const candidates = allProviders(target.fs).filter((p) => p.id === id && (pass === undefined || p.pass === pass));
+  if (!candidates.length) throw usageError(`no provider "${id}"${pass ? ` with a ${pass} entry point` : ''}; run "sysprep providers --root ${root}"`);
+  if (candidates.length > 1) throw usageError(`provider "${id}" has entry points in ${candidates.map((p) => p.pass).join(', ')}: choose one with --pass`);
+  const provider = candidates[0]!;
+  const log = new PantherLog(undefined, undefined);
+  const notes: string[] = [];
+  const ctx = {
+    fs: target.fs,
+    target,
+    log,
+    options: { mode: 'oobe' as const, generalize: provider.pass === 'generalize', vm: false, dryRun: false, keepUserAccounts: [], removeUserAccounts: [],
+      persistAllDeviceInstalls: false, doNotCleanUpNonPresentDevices: false },
+    note: (m: string) => notes.push(m),
+  };
+  const before = snapshot(target.fs.root);
+  let status: 'done' | 'refused' | 'failed' = 'done';
+  let error: string | undefined;
+  try {
+    await provider.validate?.(ctx);
+  } catch (err) {
+    status = 'refused';
+    error = describeError(err);
+  }
+  if (status === 'done') {
+    try {
+      await provider.run(ctx);
+    } catch (err) {
+      status = 'failed';
+      error = describeError(err);
+    }
+  }
+  const d = diff(before, snapshot(target.fs.root));
+  const result = { provider: id, pass: provider.pass, source: provider.source ?? 'built-in', status, error: error ?? null, notes, ...d,
+    log: log.lines.map((l) => `${l.level}: ${l.message}`) };
+  if (args.options.has('json')) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  else {
+    process.stdout.write(`${id} (${provider.pass}, ${result.source}): ${status}${error ? `: ${error}` : ''}\n`);
+    for (const l of result.log) process.stdout.write(`  log ${l}\n`);
+    for (const p of d.removed) process.stdout.write(`  - ${p}\n`);
+    for (const p of d.added) process.stdout.write(`  + ${p}\n`);
+    for (const p of d.changed) process.stdout.write(`  ~ ${p}\n`);
+    process.stdout.write(`${d.removed.length} removed, ${d.added.length} added, ${d.changed.length} changed\n`);
+  }
+  return status === 'done' ? ExitCode.ok : status === 'refused' ? ExitCode.validation : ExitCode.fatal;
 }
 
 /** After a deliberate OS upgrade: record the image's current OS version as the one sysprep is armed for. */

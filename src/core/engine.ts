@@ -22,6 +22,7 @@ import { formatTimestamp, LogLine, PantherLog } from './panther.js';
 import { PATHS } from './paths.js';
 import { appliesTo, compareProviders, Pass, Provider, ProviderContext, RunOptions } from './provider.js';
 import { selectProviders } from './selection.js';
+import { loadExternalProviders } from './external.js';
 import {
   ImageState,
   ProgressRecord,
@@ -108,6 +109,19 @@ export interface RunObserver {
 }
 
 /** Everything that can be rejected before the target is touched (exit 2). */
+/**
+ * A provider's key in progress records and reports: its id, and for an external provider with entry
+ * points in several passes, id:pass (each entry point completes on its own).
+ */
+export function keyOf(p: Provider): string {
+  return p.source === 'built-in' || p.source === undefined ? p.id : `${p.id}:${p.pass}`;
+}
+
+/** Built-in providers and the external ones registered in the target. */
+export function allProviders(fs: RootFs): Provider[] {
+  return [...BUILT_IN_PROVIDERS, ...loadExternalProviders(fs, new Set(BUILT_IN_PROVIDERS.map((p) => p.id)))];
+}
+
 export function planProviders(req: Pick<RunRequest, 'providerLists' | 'keepUserAccounts' | 'removeUserAccounts' | 'generalize'>, all: readonly Provider[] = BUILT_IN_PROVIDERS): Provider[] {
   const selected = selectProviders(all, req.providerLists);
   if ((req.keepUserAccounts.length || req.removeUserAccounts.length) && !selected.has('user-account')) {
@@ -162,10 +176,7 @@ function isVirtualMachine(): boolean {
 }
 
 export async function runSysprep(req: RunRequest, observer: RunObserver = {}): Promise<RunReport> {
-  // ---- 3 (the part that needs no target): usage errors first, so they change nothing
-  const plan = planProviders(req);
-
-  // ---- 1. verification
+  // ---- 1. verification (usage errors found on the way change nothing either)
   requireRoot();
   if (req.vm && !isVirtualMachine()) {
     throw environmentError('/mode:vm: systemd-detect-virt --vm says this is not a virtual machine');
@@ -174,6 +185,8 @@ export async function runSysprep(req: RunRequest, observer: RunObserver = {}): P
   const explicit = req.unattend !== undefined ? loadExplicitAnswerFile(req.unattend) : undefined;
   const target = openTarget(req.root, req.dryRun);
   const { fs } = target;
+  // ---- 3. the providers: built-in and registered (a malformed descriptor is bad input, exit 2)
+  const plan = planProviders(req, allProviders(fs));
   const log = new PantherLog(fs, PATHS.sysprepPanther);
   const answer = explicit ?? findAnswerFile(fs, answerSearchPass(req), log);
   const lock = new TargetLock(fs);
@@ -287,14 +300,14 @@ async function process_(
     log,
     options,
     note(message) {
-      results.get(p.id)?.notes.push(message);
+      results.get(keyOf(p))?.notes.push(message);
       log.info(`${p.id}: ${message}`);
     },
   });
   const applicable: Provider[] = [];
   for (const p of plan) {
-    const r: ProviderResult = { id: p.id, pass: p.pass, source: p.source ?? 'built-in', status: 'not-run', notes: [], changes: [], milliseconds: 0 };
-    results.set(p.id, r);
+    const r: ProviderResult = { id: keyOf(p), pass: p.pass, source: p.source ?? 'built-in', status: 'not-run', notes: [], changes: [], milliseconds: 0 };
+    results.set(keyOf(p), r);
     report.providers.push(r);
     if (appliesTo(p, target)) applicable.push(p);
     else {
@@ -315,8 +328,8 @@ async function process_(
       } catch (err) {
         const msg = describeError(err);
         log.error(`WinMain:Hit failure while pre-validate sysprep ${pass} providers; provider ${p.id}: ${msg}`, 0x0f00d8);
-        results.get(p.id)!.status = 'failed';
-        results.get(p.id)!.error = msg;
+        results.get(keyOf(p))!.status = 'failed';
+        results.get(keyOf(p))!.error = msg;
         throw new SysprepError(
           'validation',
           `Sysprep was not able to validate this installation: ${p.id}: ${msg}. Nothing was changed. ` +
@@ -340,7 +353,7 @@ async function process_(
   if (fs.remove(PATHS.successTag)) log.info(`FCreateTagFile:Deleted the tag file ${PATHS.successTag} of the previous run`);
   else log.info(`FCreateTagFile:Tag file ${PATHS.successTag} does not already exist, no need to delete anything`, 0x0f007e);
 
-  const key: RunRequestKey = { generalize: req.generalize, mode: req.mode, providers: plan.map((p) => p.id) };
+  const key: RunRequestKey = { generalize: req.generalize, mode: req.mode, providers: plan.map(keyOf) };
   const previous = readProgress(fs);
   let progress: ProgressRecord;
   if (stateBefore === 'IMAGE_STATE_UNDEPLOYABLE' && previous && !previous.finished && sameRequest(previous.request, key)) {
@@ -359,15 +372,15 @@ async function process_(
   let index = 0;
   for (const p of plan) {
     index++;
-    const r = results.get(p.id)!;
+    const r = results.get(keyOf(p))!;
     if (r.status === 'not-applicable') {
       log.info(`${p.id}: skipped, ${r.notes[0]}`);
       observer.providerFinished?.(r, index, total);
       continue;
     }
-    if (progress.completed[p.id]) {
+    if (progress.completed[keyOf(p)]) {
       r.status = 'already-done';
-      r.notes.push(`completed by the interrupted run at ${progress.completed[p.id]}`);
+      r.notes.push(`completed by the interrupted run at ${progress.completed[keyOf(p)]}`);
       log.info(`${p.id}: already completed by the interrupted run; not run again`);
       observer.providerFinished?.(r, index, total);
       continue;
@@ -395,7 +408,7 @@ async function process_(
       observer.providerFinished?.(r, index, total);
       break;
     }
-    progress.completed[p.id] = new Date().toISOString();
+    progress.completed[keyOf(p)] = new Date().toISOString();
     writeProgress(fs, progress);
     observer.providerFinished?.(r, index, total);
   }
@@ -412,7 +425,7 @@ async function process_(
     log.info('Shutting down SysPrep log', 0x0f0052);
     return report;
   }
-  const unfinished = plan.filter((p) => !['done', 'already-done', 'not-applicable'].includes(results.get(p.id)!.status));
+  const unfinished = plan.filter((p) => !['done', 'already-done', 'not-applicable'].includes(results.get(keyOf(p))!.status));
   if (unfinished.length) throw new Error(`providers did not finish: ${unfinished.map((p) => p.id).join(', ')}`);
   if (answer) {
     applyAnswerFile(fs, log, answer, req, generalizeSettings);

@@ -13,9 +13,8 @@
  * pass's log under the provider's id. Exit 0 is done; anything else, or running past the timeout, is
  * fatal (for validate: the run is refused).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import * as nodefs from 'node:fs';
-import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import { chrootMounts, inTarget } from './chroot.js';
 import { RootFs } from '../rootfs/rootfs.js';
 import { SysprepError } from './errors.js';
 import { PATHS } from './paths.js';
@@ -126,35 +125,6 @@ export function loadExternalProviders(fs: RootFs, builtInIds: ReadonlySet<string
 // ------------------------------------------------------------------------------------------------
 // running a command inside the target
 
-/** Mount /proc, /sys and /dev into an offline root for chrooted commands; undo with release(). */
-class ChrootMounts {
-  private mounted: string[] = [];
-  private users = 0;
-  constructor(private readonly root: string) {}
-  acquire(): void {
-    if (this.users++ > 0) return;
-    for (const [what, args] of [['proc', ['-t', 'proc', 'proc']], ['sys', ['-t', 'sysfs', 'sysfs']], ['dev', ['--bind', '/dev']]] as const) {
-      const target = path.join(this.root, what);
-      let st: nodefs.Stats;
-      try {
-        st = nodefs.lstatSync(target);
-      } catch {
-        continue;
-      }
-      // a link or a non-directory here is not followed: mounting through it could land outside
-      if (!st.isDirectory()) continue;
-      if (spawnSync('mount', [...args, target]).status === 0) this.mounted.push(target);
-    }
-  }
-  release(): void {
-    if (--this.users > 0) return;
-    for (const m of this.mounted.reverse()) if (spawnSync('umount', [m]).status !== 0) spawnSync('umount', ['-l', m]);
-    this.mounted = [];
-  }
-}
-
-const mountsByRoot = new Map<string, ChrootMounts>();
-
 async function runExternal(ctx: ProviderContext, d: Descriptor, what: Pass | 'validate', command: string[]): Promise<void> {
   const pass = what === 'validate' ? 'validate' : what;
   const logFile = `${pass === 'specialize' ? PATHS.firstBootPanther : PATHS.sysprepPanther}/setupact.log`;
@@ -170,13 +140,9 @@ async function runExternal(ctx: ProviderContext, d: Descriptor, what: Pass | 'va
     SYSPREP_PROVIDER: d.id,
   };
   const offline = ctx.fs.root !== '/';
-  const full = offline ? ['chroot', ctx.fs.root, ...command] : command;
-  let mounts: ChrootMounts | undefined;
-  if (offline) {
-    mounts = mountsByRoot.get(ctx.fs.root) ?? new ChrootMounts(ctx.fs.root);
-    mountsByRoot.set(ctx.fs.root, mounts);
-    mounts.acquire();
-  }
+  const full = inTarget(ctx.fs, command);
+  const mounts = offline ? chrootMounts(ctx.fs.root) : undefined;
+  mounts?.acquire();
   ctx.log.info(`${d.id}: ${what} entry point: ${command.join(' ')}${offline ? ' (chrooted)' : ''}, timeout ${d.timeout} s`);
   try {
     const { code, signal, timedOut } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; timedOut: boolean }>((resolve, reject) => {

@@ -18,6 +18,7 @@ import flagReconfiguration from './flag-reconfiguration.js';
 import hardwareState from './hardware-state.js';
 import historyFiles from './history-files.js';
 import hostname from './hostname.js';
+import initramfsHostonly from './initramfs-hostonly.js';
 import ipaClient from './ipa-client.js';
 import journal from './journal.js';
 import kerberosData from './kerberos-data.js';
@@ -71,6 +72,7 @@ export const BUILT_IN_PROVIDERS: readonly Provider[] = [
   hardwareState,
   historyFiles,
   hostname,
+  initramfsHostonly,
   ipaClient,
   journal,
   kerberosData,

@@ -386,6 +386,11 @@ export class RootFs {
     return true;
   }
 
+  /** Record a change a program of the target made (a rebuilt initramfs), so it is listed too. */
+  recordExternal(p: string, action: ChangeAction, detail?: string): void {
+    this.record({ path: this.realTargetPath(p), action, ...(detail ? { detail } : {}) });
+  }
+
   /** mkdir -p inside the target (recorded as created for each new level). */
   makeDirectory(p: string, mode = 0o755): void {
     const parts = splitPath(p).filter(Boolean);

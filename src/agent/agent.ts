@@ -32,7 +32,7 @@ import {
   accountExists, cmd, createUser, generateHostKeys, generatedHostname, groupNames, linuxHostname, linuxUserName,
   setHostname, setKeyboard, setLocale, setPassword, setTimeZone, type Sys,
 } from './system.js';
-import { MARKERS } from './units.js';
+import { AGENT, MARKERS } from './units.js';
 
 type Mode = 'oobe' | 'audit';
 
@@ -372,8 +372,9 @@ async function applyOobeSystem(a: Agent, s: PassSettings): Promise<void> {
     await step(a, 'oobeSystem:first-logon-commands', () => {
       const cmds = s.shellSetup.firstLogonCommands.filter((c) => c.action !== 'remove').sort((x, y) => x.order - y.order)
         .map((c) => ({ order: c.order, commandLine: c.commandLine, description: c.description ?? null }));
-      a.fs.makeDirectory(MARKERS.firstLogonDir, 0o700);
-      a.fs.writeText(`${MARKERS.firstLogonDir}/commands.json`, JSON.stringify(cmds, null, 2) + '\n', { mode: 0o600 });
+      // readable by everyone: each user's login shell runs them as that user (as Windows does)
+      a.fs.makeDirectory(MARKERS.firstLogonDir, 0o755);
+      a.fs.writeText(`${MARKERS.firstLogonDir}/commands.json`, JSON.stringify(cmds, null, 2) + '\n', { mode: 0o644 });
       a.fs.writeText(MARKERS.logonPending, '', { mode: 0o644 });
       a.log.info(`FirstLogonCommands: ${cmds.length} commands run at each user's first logon`);
     });
@@ -385,11 +386,11 @@ function enableAutoLogon(a: Agent, user: string, count: number): void {
   for (const unit of ['getty@tty1.service', 'serial-getty@ttyS0.service']) {
     const baud = unit.startsWith('serial') ? '--keep-baud 115200,57600,38400,9600 ' : '--noclear ';
     a.fs.makeDirectory(`/etc/systemd/system/${unit}.d`, 0o755);
+    // the count is kept by root before each automatic logon (ExecStartPre), not by the user's shell
     a.fs.writeText(`/etc/systemd/system/${unit}.d/sysprep-autologon.conf`,
-      `[Service]\nExecStart=\nExecStart=-/sbin/agetty --autologin ${user} ${baud}%I $TERM\n`, { mode: 0o644 });
+      `[Service]\nExecStartPre=-${AGENT} agent autologon-tick\nExecStart=\nExecStart=-/sbin/agetty --autologin ${user} ${baud}%I $TERM\n`, { mode: 0o644 });
   }
   a.fs.writeText(MARKERS.autologon, JSON.stringify({ user, remaining: count }) + '\n', { mode: 0o600 });
-  a.fs.writeText(MARKERS.logonPending, '', { mode: 0o644 });
   a.log.info(`AutoLogon: ${user} logs in automatically on the console ${count} time(s)`);
 }
 
@@ -540,6 +541,33 @@ async function audit(): Promise<number> {
   }
 }
 
+/**
+ * Before each automatic logon (ExecStartPre of the getty, as root): count it; when LogonCount is used
+ * up, the autologin drop-ins go, and from the next getty start on the console asks for a login.
+ */
+function autologonTick(): number {
+  const fs = new RootFs('/');
+  let auto: { user: string; remaining: number };
+  try {
+    auto = JSON.parse(fs.readText(MARKERS.autologon) ?? '');
+  } catch {
+    return 0;
+  }
+  const log = new PantherLog(fs, PATHS.firstBootPanther);
+  log.open();
+  auto.remaining--;
+  if (auto.remaining <= 0) {
+    for (const unit of ['getty@tty1.service', 'serial-getty@ttyS0.service']) fs.remove(`/etc/systemd/system/${unit}.d/sysprep-autologon.conf`);
+    fs.remove(MARKERS.autologon);
+    log.info(`AutoLogon: the last automatic logon of ${auto.user} (LogonCount used up)`);
+  } else {
+    fs.writeText(MARKERS.autologon, JSON.stringify(auto) + '\n', { mode: 0o600 });
+    log.info(`AutoLogon: ${auto.user}, ${auto.remaining} automatic logons left`);
+  }
+  log.close();
+  return 0;
+}
+
 // ------------------------------------------------------------------------------------------------
 // logon hook: auditUser + dialog (audit mode), FirstLogonCommands, AutoLogon count
 
@@ -548,29 +576,6 @@ async function logon(): Promise<number> {
   const user = (process.env.USER ?? process.env.LOGNAME ?? '').trim() || (process.getuid?.() === 0 ? 'root' : '');
   const uid = process.getuid?.() ?? -1;
   const state = readImageState(fs).imageState;
-  if (uid === 0) {
-    // only root can update the shared records; other users' first-logon commands run below as themselves
-    const auto = (() => {
-      try {
-        return JSON.parse(fs.readText(MARKERS.autologon) ?? '') as { user: string; remaining: number };
-      } catch {
-        return undefined;
-      }
-    })();
-    if (auto && auto.user === user) {
-      const log = new PantherLog(fs, PATHS.firstBootPanther);
-      log.open();
-      auto.remaining--;
-      if (auto.remaining <= 0) {
-        for (const unit of ['getty@tty1.service', 'serial-getty@ttyS0.service']) fs.remove(`/etc/systemd/system/${unit}.d/sysprep-autologon.conf`);
-        fs.remove(MARKERS.autologon);
-        log.info(`AutoLogon: LogonCount used up; ${user} no longer logs in automatically`);
-      } else {
-        fs.writeText(MARKERS.autologon, JSON.stringify(auto) + '\n', { mode: 0o600 });
-      }
-      log.close();
-    }
-  }
   await firstLogonCommands(fs, user, uid);
   if (state === 'IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT' && uid === 0 && /^\/dev\/(tty1|ttyS0|console)$/.test(ttyName())) {
     return auditUser(fs);
@@ -658,6 +663,8 @@ export async function agentMain(args: readonly string[]): Promise<number> {
       return audit();
     case 'logon':
       return logon();
+    case 'autologon-tick':
+      return autologonTick();
     default:
       process.stderr.write('usage: sysprep agent specialize|oobe|audit|logon (run by the first-boot units)\n');
       return 2;

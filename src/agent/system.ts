@@ -155,13 +155,14 @@ export function generateHostKeys(sys: Sys): string[] {
   const keygen = which('ssh-keygen');
   if (!keygen || !sys.fs.isDirectory('/etc/ssh')) return [];
   const made: string[] = [];
+  const host = sys.fs.readText('/etc/hostname')?.trim() || 'localhost';
   for (const { type, file } of sshHostKeyFiles(sys.fs)) {
     if (sys.fs.exists(file)) continue;
     if (sys.fs.dryRun) {
       made.push(file);
       continue;
     }
-    const r = cmd(sys, [keygen, '-q', '-N', '', '-t', type, '-C', `root@${nodefs.readFileSync('/proc/sys/kernel/hostname', 'utf8').trim()}`, '-f', sys.fs.resolve(file)]);
+    const r = cmd(sys, [keygen, '-q', '-N', '', '-t', type, '-C', `root@${host}`, '-f', sys.fs.resolve(file)]);
     if (r.status !== 0) throw new Error(`ssh-keygen -t ${type} failed: ${r.stderr.trim()}`);
     made.push(file, `${file}.pub`);
   }

@@ -1,0 +1,166 @@
+/**
+ * The first-boot agent's phases run inside a generalized root with chroot (its own runtime, the
+ * image's useradd, chpasswd and ssh-keygen), for what the QEMU boots do not cover in detail: the
+ * generator's decisions for every state, RunSynchronous WillReboot/OnRequest across "reboots",
+ * CopyProfile, AutoLogon with LogonCount, FirstLogonCommands once per user, the cache scrubbed.
+ * Each chroot runs in its own UTS namespace, so nothing can rename this machine.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { WORK_DIR } from '../fixtures/disk-image.js';
+import { overlayRoot, usedRoot, type Scratch } from '../fixtures/used-root.js';
+import { COMPONENT, INTERNATIONAL, read, shadowOf, UNATTEND, verifies } from '../harness/first-boot.js';
+import { sysprep } from '../harness/sysprep.js';
+
+let s: Scratch;
+let root: string;
+const answerFile = path.join(WORK_DIR, `agent-chroot-${process.pid}.xml`);
+
+/** Run a command inside the root, in a private UTS namespace, with no terminal. */
+function inRoot(argv: string[], options: { user?: string; env?: Record<string, string> } = {}) {
+  const env = Object.entries({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...options.env }).map(([k, v]) => `${k}=${v}`);
+  const r = spawnSync('unshare', ['--uts', '--fork', 'chroot', ...(options.user ? [`--userspec=${options.user}`] : []), root, 'env', '-i', ...env, ...argv],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+  return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+}
+const state = () => /ImageState="([A-Z_]+)"/.exec(read(root, '/var/lib/sysprep/state/State.ini'))![1];
+const setState = (v: string) => fs.writeFileSync(path.join(root, 'var/lib/sysprep/state/State.ini'), `[State]\nImageState="${v}"\n`);
+
+before(() => {
+  fs.mkdirSync(WORK_DIR, { recursive: true });
+  fs.writeFileSync(answerFile, UNATTEND({
+    specialize: COMPONENT('Microsoft-Windows-Shell-Setup', '<ComputerName>chroot-01</ComputerName><TimeZone>Tokyo Standard Time</TimeZone><CopyProfile>true</CopyProfile>') +
+      INTERNATIONAL +
+      COMPONENT('Microsoft-Windows-Deployment', '<RunSynchronous>' +
+        '<RunSynchronousCommand wcm:action="add"><Order>2</Order><Path>echo two &gt;&gt; /var/tmp/runs</Path></RunSynchronousCommand>' +
+        '<RunSynchronousCommand wcm:action="add"><Order>1</Order><WillReboot>OnRequest</WillReboot>' +
+        '<Path>echo one &gt;&gt; /var/tmp/runs; if [ -e /var/tmp/again ]; then exit 0; else touch /var/tmp/again; exit 2; fi</Path></RunSynchronousCommand>' +
+        '</RunSynchronous>'),
+    oobeSystem: COMPONENT('Microsoft-Windows-Shell-Setup',
+      '<UserAccounts><AdministratorPassword><Value>UgBvAG8AdAAtAFAAYQBzAHMAIQBBAGQAbQBpAG4AaQBzAHQAcgBhAHQAbwByAFAAYQBzAHMAdwBvAHIAZAA=</Value><PlainText>false</PlainText></AdministratorPassword>' +
+      '<LocalAccounts><LocalAccount wcm:action="add"><Name>Deploy</Name><Group>Administrators;Users</Group>' +
+      '<Password><Value>S3cret-Pass!</Value><PlainText>true</PlainText></Password></LocalAccount></LocalAccounts></UserAccounts>' +
+      '<AutoLogon><Enabled>true</Enabled><Username>Deploy</Username><LogonCount>2</LogonCount></AutoLogon>' +
+      '<FirstLogonCommands><SynchronousCommand wcm:action="add"><Order>1</Order><CommandLine>id -un &gt;&gt; /tmp/first-logon</CommandLine></SynchronousCommand></FirstLogonCommands>' +
+      '<OOBE><HideEULAPage>true</HideEULAPage></OOBE>'),
+  }));
+  s = overlayRoot(usedRoot('bookworm'), 'agent-chroot');
+  root = s.root;
+  fs.writeFileSync(path.join(root, 'root/.vimrc'), 'set number\n');
+  const r = sysprep(['--root', root, '/generalize', '/oobe', `/unattend:${answerFile}`]);
+  assert.equal(r.status, 0, r.stderr);
+});
+after(() => {
+  s?.dispose();
+  fs.rmSync(answerFile, { force: true });
+});
+
+describe('the first-boot agent in a chroot', { concurrency: false }, () => {
+  it('the generator pulls in exactly what each state asks for, and nothing in COMPLETE', () => {
+    const cases: [string, string[], boolean][] = [
+      ['IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE', ['multi-user.target.wants/sysprep-oobe.service', 'sysinit.target.wants/sysprep-specialize.service'], false],
+      ['IMAGE_STATE_GENERALIZE_RESEAL_TO_AUDIT', ['multi-user.target.wants/sysprep-audit.service', 'sysinit.target.wants/sysprep-specialize.service'], true],
+      ['IMAGE_STATE_SPECIALIZE_RESEAL_TO_OOBE', ['multi-user.target.wants/sysprep-oobe.service'], false],
+      ['IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT', ['multi-user.target.wants/sysprep-audit.service'], true],
+      ['IMAGE_STATE_COMPLETE', [], false],
+      ['IMAGE_STATE_UNDEPLOYABLE', [], false], // a failed sysprep run on the golden machine: nothing at boot
+    ];
+    const saved = read(root, '/var/lib/sysprep/state/State.ini');
+    try {
+      for (const [st, wants, autologin] of cases) {
+        setState(st);
+        fs.rmSync(path.join(root, 'run/gen'), { recursive: true, force: true });
+        const r = inRoot(['/usr/lib/systemd/system-generators/sysprep-generator', '/run/gen', '/run/gen', '/run/gen']);
+        assert.equal(r.status, 0, r.out);
+        const dir = path.join(root, 'run/gen');
+        const found = fs.existsSync(dir) ? (fs.readdirSync(dir, { recursive: true }) as string[]).filter((p) => p.endsWith('.service') && p.includes('.wants/')).sort() : [];
+        assert.deepEqual(found, wants, st);
+        assert.equal(fs.existsSync(path.join(dir, 'serial-getty@ttyS0.service.d/sysprep-audit-autologin.conf')), autologin, `${st} autologin`);
+        for (const w of wants) assert.ok(fs.existsSync(path.join(root, 'usr/lib/systemd/system', path.basename(w))), `${w} is installed`);
+      }
+      // an interrupted specialize (UNDEPLOYABLE + marker) is run again
+      setState('IMAGE_STATE_UNDEPLOYABLE');
+      fs.writeFileSync(path.join(root, 'var/lib/sysprep/state/specialize.inprogress'), 'oobe\n');
+      fs.rmSync(path.join(root, 'run/gen'), { recursive: true, force: true });
+      inRoot(['/usr/lib/systemd/system-generators/sysprep-generator', '/run/gen']);
+      assert.ok(fs.lstatSync(path.join(root, 'run/gen/sysinit.target.wants/sysprep-specialize.service')).isSymbolicLink());
+    } finally {
+      fs.rmSync(path.join(root, 'var/lib/sysprep/state/specialize.inprogress'), { force: true });
+      fs.rmSync(path.join(root, 'run/gen'), { recursive: true, force: true });
+      fs.writeFileSync(path.join(root, 'var/lib/sysprep/state/State.ini'), saved);
+    }
+  });
+
+  it('specialize: OnRequest exit 2 stops for a restart and runs the same command again; then the rest, in Order', () => {
+    const first = inRoot(['/usr/lib/sysprep/sysprep', 'agent', 'specialize']);
+    assert.equal(first.status, 0, first.out);
+    assert.equal(state(), 'IMAGE_STATE_UNDEPLOYABLE', 'waiting for the restart');
+    assert.equal(read(root, '/var/tmp/runs'), 'one\n');
+    const second = inRoot(['/usr/lib/sysprep/sysprep', 'agent', 'specialize']);
+    assert.equal(second.status, 0, second.out);
+    assert.equal(state(), 'IMAGE_STATE_SPECIALIZE_RESEAL_TO_OOBE');
+    assert.equal(read(root, '/var/tmp/runs'), 'one\none\ntwo\n', 'order 1 again (exit 2), then order 2');
+    assert.equal(read(root, '/etc/hostname'), 'chroot-01\n');
+    assert.equal(fs.readlinkSync(path.join(root, 'etc/localtime')), '/usr/share/zoneinfo/Asia/Tokyo');
+    assert.equal(read(root, '/etc/skel/.vimrc'), 'set number\n', "CopyProfile: root's profile became /etc/skel");
+    assert.equal(fs.existsSync(path.join(root, 'etc/skel/.bash_history')), false);
+    assert.equal(fs.readdirSync(path.join(root, 'etc/ssh')).filter((n) => /^ssh_host_.*_key$/.test(n)).length, 3);
+    const log = read(root, '/var/log/sysprep/panther/setupact.log');
+    assert.match(log, /specialize pass resumed after an interruption/);
+    assert.match(log, /hostname: already done before the interruption/);
+    assert.match(read(root, '/var/log/sysprep/panther/unattendgc/setupact.log'), /RunSynchronous 1 exited 2/);
+  });
+
+  it('oobeSystem: accounts, groups, hidden and plain passwords, AutoLogon, FirstLogonCommands; COMPLETE; secrets scrubbed', () => {
+    const r = inRoot(['/usr/lib/sysprep/sysprep', 'agent', 'oobe']);
+    assert.equal(r.status, 0, r.out);
+    assert.equal(state(), 'IMAGE_STATE_COMPLETE');
+    assert.match(read(root, '/etc/group'), /^sudo:x:\d+:.*\bdeploy\b/m, 'Administrators → sudo');
+    assert.match(read(root, '/etc/group'), /^users:x:\d+:.*\bdeploy\b/m, 'Users → users');
+    assert.ok(verifies(shadowOf(root, 'deploy'), 'S3cret-Pass!'));
+    assert.ok(verifies(shadowOf(root, 'root'), 'Root-Pass!'), 'a PlainText=false password, decoded');
+    const dropin = read(root, '/etc/systemd/system/serial-getty@ttyS0.service.d/sysprep-autologon.conf');
+    assert.match(dropin, /--autologin deploy/);
+    assert.match(dropin, /ExecStartPre=-\/usr\/lib\/sysprep\/sysprep agent autologon-tick/);
+    const cache = read(root, '/var/lib/sysprep/unattend.xml');
+    assert.ok(!cache.includes('S3cret-Pass!') && !cache.includes('UgBvAG8A'), 'scrubbed');
+    assert.match(cache, /<settings pass="specialize" wasPassProcessed="true">/);
+    assert.match(cache, /<settings pass="oobeSystem" wasPassProcessed="true">/);
+    for (const f of ['/var/log/sysprep/panther/setupact.log', '/var/log/sysprep/panther/setuperr.log']) {
+      assert.ok(!read(root, f).includes('S3cret-Pass!') && !read(root, f).includes('Root-Pass!'), `no secret in ${f}`);
+    }
+  });
+
+  it('AutoLogon: LogonCount 2 means two automatic logons, then the console asks again', () => {
+    assert.equal(inRoot(['/usr/lib/sysprep/sysprep', 'agent', 'autologon-tick']).status, 0);
+    assert.ok(fs.existsSync(path.join(root, 'etc/systemd/system/getty@tty1.service.d/sysprep-autologon.conf')));
+    assert.match(read(root, '/var/lib/sysprep/state/autologon.json'), /"remaining":1/);
+    inRoot(['/usr/lib/sysprep/sysprep', 'agent', 'autologon-tick']);
+    assert.equal(fs.existsSync(path.join(root, 'etc/systemd/system/getty@tty1.service.d/sysprep-autologon.conf')), false);
+    assert.equal(fs.existsSync(path.join(root, 'var/lib/sysprep/state/autologon.json')), false);
+  });
+
+  it('FirstLogonCommands run once, as the user who logs in', () => {
+    const env = { HOME: '/home/deploy', USER: 'deploy', LOGNAME: 'deploy' };
+    // the login hook, as a login shell would run it
+    const hook = inRoot(['/bin/sh', '-c', '. /etc/profile.d/sysprep.sh'], { user: 'deploy:deploy', env });
+    assert.equal(hook.status, 0, hook.out);
+    assert.equal(read(root, '/tmp/first-logon'), 'deploy\n');
+    inRoot(['/bin/sh', '-c', '. /etc/profile.d/sysprep.sh'], { user: 'deploy:deploy', env });
+    assert.equal(read(root, '/tmp/first-logon'), 'deploy\n', 'not a second time');
+  });
+
+  it('in COMPLETE every phase does nothing', () => {
+    const before = read(root, '/etc/hostname');
+    for (const phase of ['specialize', 'oobe', 'audit']) {
+      const r = inRoot(['/usr/lib/sysprep/sysprep', 'agent', phase]);
+      assert.equal(r.status, 0, r.out);
+    }
+    assert.equal(state(), 'IMAGE_STATE_COMPLETE');
+    assert.equal(read(root, '/etc/hostname'), before);
+    assert.match(read(root, '/var/log/sysprep/panther/setupact.log'), /audit: nothing to do in IMAGE_STATE_COMPLETE/);
+  });
+});

@@ -24,7 +24,7 @@ import { allProviders, keyOf } from '../core/engine.js';
 import { appliesTo, compareProviders, type Provider, type ProviderContext } from '../core/provider.js';
 import { PantherLog } from '../core/panther.js';
 import { PATHS } from '../core/paths.js';
-import { ImageState, readImageState, writeImageState } from '../core/state.js';
+import { ImageState, parseIni, readImageState, writeImageState } from '../core/state.js';
 import { loadTarget } from '../core/target.js';
 import { RootFs } from '../rootfs/rootfs.js';
 import { ask, processConsole, type Console } from './prompt.js';
@@ -396,7 +396,9 @@ function enableAutoLogon(a: Agent, user: string, count: number): void {
 
 async function interactiveOobe(a: Agent, c: Console, s: PassSettings | undefined, spec: PassSettings | undefined): Promise<void> {
   const o = s?.shellSetup.oobe ?? {};
-  const machine = !o.skipMachineOOBE;
+  // SkipMachineOOBE and SkipUserOOBE are deprecated and ignored (the model says so): pages are hidden
+  // by answering them, or with the Hide… settings
+  const machine = true;
   const eula = a.fs.readText('/etc/sysprep/eula.txt');
   const pages = {
     eula: machine && eula !== undefined && !o.hideEULAPage,
@@ -404,7 +406,7 @@ async function interactiveOobe(a: Agent, c: Console, s: PassSettings | undefined
     keyboard: machine && !s?.international.inputLocale?.length && !spec?.international.inputLocale?.length,
     timezone: machine && !s?.shellSetup.timeZone && !spec?.shellSetup.timeZone,
     hostname: machine && !spec?.shellSetup.computerName && !s?.shellSetup.computerName,
-    user: !o.skipUserOOBE && !o.hideLocalAccountScreen && !(s?.shellSetup.localAccounts.length) &&
+    user: !o.hideLocalAccountScreen && !(s?.shellSetup.localAccounts.length) &&
       !(s && s.shellSetup.administratorPassword && o.hideLocalAccountScreen),
   };
   const open = Object.entries(pages).filter(([, v]) => v).map(([k]) => k);
@@ -414,7 +416,11 @@ async function interactiveOobe(a: Agent, c: Console, s: PassSettings | undefined
   }
   a.log.info(`OOBE: asking on the console: ${open.join(', ')}`);
   const os = loadTarget(a.fs).os;
-  c.write(`\n=== Welcome to ${os.prettyName} ===\nLet's set up this computer. Press Enter to accept a suggestion in [brackets].\n\n`);
+  const reg = parseIni(a.fs.readText(PATHS.imageIni) ?? '').Image ?? {};
+  const registered = [reg.RegisteredOwner, reg.RegisteredOrganization].filter(Boolean).join(', ');
+  c.write(`\n=== Welcome to ${os.prettyName} ===\n` +
+    (registered ? `Registered to: ${registered}\n` : '') + (reg.DuplicatorDescription ? `${reg.DuplicatorDescription}\n` : '') +
+    `Let's set up this computer. Press Enter to accept a suggestion in [brackets].\n\n`);
   if (pages.eula) {
     await step(a, 'oobe:eula', async () => {
       c.write(`--- Licence ---\n${eula!.trimEnd()}\n---\n`);

@@ -23,6 +23,8 @@ export type ValueRule =
     check?: (v: string) => string | undefined;
     /** Linux-only advice: returns a warning, or undefined. */
     advise?: (v: string) => string | undefined;
+    /** `check` and `advise` in words (Markdown), for docs/answer-file.md; required when either is set. */
+    rule?: string;
   };
 
 export interface DescribeContext {
@@ -94,6 +96,7 @@ const credentials = (ignored: string): SettingSpec => ({
 });
 
 const WINDOWS_COMMAND = /(^|[\s"'])(cmd(\.exe)?\s+\/[ck]|powershell|pwsh|reg(\.exe)?\s+add|msiexec|wscript|cscript|[A-Za-z]:\\|%[A-Za-z]+%|\.exe\b|\.cmd\b|\.bat\b|\.ps1\b)/i;
+const WINDOWS_COMMAND_RULE = 'a Windows command line (`cmd /c`, PowerShell, `.exe`, `C:\\`, `%VAR%`) draws a warning: it runs with /bin/sh';
 const windowsCommandAdvice = (v: string) => WINDOWS_COMMAND.test(v)
   ? 'this looks like a Windows command line; on Linux it runs with /bin/sh and will fail: write the Linux command'
   : undefined;
@@ -117,6 +120,9 @@ export function computerNameProblem(v: string): string | undefined {
   if (/^[0-9]+$/.test(v)) return `"${v}" is only digits, which is not a valid computer (DNS) name: add a letter`;
   return undefined;
 }
+
+const COMPUTER_NAME_RULE = 'at most 15 bytes; no spaces, emoji or any of `` { | } ~ [ \\ ] ^ \' : ; < = > ? @ ! " # $ % ` ( ) + / . , * & ``; ' +
+  'not only digits; `*` or empty: generated. A name that is not a valid Linux host name draws a warning';
 
 /** Linux host-name advice for a name Windows accepts. */
 export function computerNameAdvice(v: string): string | undefined {
@@ -151,7 +157,12 @@ function inputLocaleProblem(v: string): string | undefined {
 const international = (name: string, o: Partial<SettingSpec>): SettingSpec => ({
   name,
   passes: ['specialize', 'oobeSystem'],
-  value: { kind: 'string', empty: true, check: name === 'InputLocale' ? inputLocaleProblem : languageTagProblem },
+  value: {
+    kind: 'string', empty: true, check: name === 'InputLocale' ? inputLocaleProblem : languageTagProblem,
+    rule: name === 'InputLocale'
+      ? 'items separated by `;` (the first is the default), each a language tag (en-US), a keyboard identifier (0409:00000409) or an IME (0411:{…}{…})'
+      : 'a language tag (language-REGION, such as en-US)',
+  },
   ...o,
 });
 
@@ -162,7 +173,7 @@ const runCommand = (item: 'RunSynchronousCommand' | 'RunAsynchronousCommand'): S
   item: { key: 'Order' },
   children: [
     int('Order', 1, 500, { required: true }),
-    str('Path', 259, false, { required: true, value: { kind: 'string', maxLength: 259, empty: false, advise: windowsCommandAdvice } }),
+    str('Path', 259, false, { required: true, value: { kind: 'string', maxLength: 259, empty: false, advise: windowsCommandAdvice, rule: WINDOWS_COMMAND_RULE } }),
     str('Description', 259, false),
     ...(item === 'RunSynchronousCommand' ? [oneOf('WillReboot', ['Always', 'OnRequest', 'Never'])] : []),
     credentials('commands run as root; Windows credentials are not used on Linux'),
@@ -192,6 +203,8 @@ function resealOutcome(pass: Pass, mode: string | undefined, fsn: boolean): stri
 // Accounts -------------------------------------------------------------------------------------------------
 
 const ACCOUNT_NAME_FORBIDDEN = /["/[\]:|<>+=;,?*%@]/;
+
+const ACCOUNT_NAME_RULE = 'not `NONE`; none of `" / [ ] : | < > + = ; , ? * % @`. A name that is not a portable Linux user name draws a warning';
 
 function accountNameProblem(v: string): string | undefined {
   if (v.trim().toUpperCase() === 'NONE') return 'an account cannot be named "NONE": choose another name';
@@ -247,7 +260,7 @@ export const COMPONENTS: readonly ComponentSpec[] = [
         name: 'AuditComputerName',
         passes: ['auditSystem'],
         unit: true,
-        children: [str('Name', 15, false, { value: { kind: 'string', maxLength: 15, empty: false, check: computerNameProblem, advise: computerNameAdvice } }), bool('MustReboot')],
+        children: [str('Name', 15, false, { value: { kind: 'string', maxLength: 15, empty: false, check: computerNameProblem, advise: computerNameAdvice, rule: COMPUTER_NAME_RULE } }), bool('MustReboot')],
         describe: (_el, c) => c.value('Name')
           ? `sets the host name to ${quote(c.value('Name')!)} in audit mode${isTrue(c.value('MustReboot')) ? ' (effective after a reboot)' : ''}`
           : 'keeps the existing host name (no Name)',
@@ -268,7 +281,7 @@ export const COMPONENTS: readonly ComponentSpec[] = [
       {
         name: 'DeviceForm',
         passes: ['generalize', 'specialize', 'auditSystem', 'oobeSystem'],
-        value: { kind: 'string', empty: false, check: (v) => (/^(0x)?[0-9A-Fa-f]{1,2}$/.test(v.trim()) ? undefined : `"${v}" is not a device-form code (0–255): use one`) },
+        value: { kind: 'string', empty: false, check: (v) => (/^(0x)?[0-9A-Fa-f]{1,2}$/.test(v.trim()) ? undefined : `"${v}" is not a device-form code (0–255): use one`), rule: 'a device-form code, one or two hexadecimal digits (0–FF)' },
         describe: (el) => describeDeviceForm(textOf(el).trim()),
       },
     ],
@@ -305,7 +318,7 @@ export const COMPONENTS: readonly ComponentSpec[] = [
       {
         name: 'ComputerName',
         passes: ['offlineServicing', 'specialize'],
-        value: { kind: 'string', empty: true, check: computerNameProblem, advise: computerNameAdvice },
+        value: { kind: 'string', empty: true, check: computerNameProblem, advise: computerNameAdvice, rule: COMPUTER_NAME_RULE },
         describe(el) {
           const v = textOf(el).trim();
           return v === '' || v === '*' ? 'generates a random host name at first boot' : `sets the host name to ${quote(v)} at first boot (/etc/hostname, /etc/hosts)`;
@@ -319,7 +332,7 @@ export const COMPONENTS: readonly ComponentSpec[] = [
         name: 'ProductKey',
         passes: ['specialize'],
         sensitive: true,
-        value: { kind: 'string', empty: false, check: (v) => (/^[0-9A-Za-z]{5}(-[0-9A-Za-z]{5}){4}$/.test(v.trim()) ? undefined : 'is not a 29-character product key (XXXXX-XXXXX-XXXXX-XXXXX-XXXXX): fix or remove it') },
+        value: { kind: 'string', empty: false, check: (v) => (/^[0-9A-Za-z]{5}(-[0-9A-Za-z]{5}){4}$/.test(v.trim()) ? undefined : 'is not a 29-character product key (XXXXX-XXXXX-XXXXX-XXXXX-XXXXX): fix or remove it'), rule: 'XXXXX-XXXXX-XXXXX-XXXXX-XXXXX' },
         ignored: 'Windows product keys have no Linux meaning (the key is still scrubbed from the cached answer file)',
       },
       str('RegisteredOwner', 256, true, {
@@ -353,7 +366,7 @@ export const COMPONENTS: readonly ComponentSpec[] = [
               name: 'LocalAccount',
               item: { key: 'Name' },
               children: [
-                str('Name', 256, false, { required: true, value: { kind: 'string', maxLength: 256, empty: false, check: accountNameProblem, advise: accountNameAdvice } }),
+                str('Name', 256, false, { required: true, value: { kind: 'string', maxLength: 256, empty: false, check: accountNameProblem, advise: accountNameAdvice, rule: ACCOUNT_NAME_RULE } }),
                 str('DisplayName', 256, true),
                 str('Description', 256, true),
                 str('Group', 256, true),
@@ -414,7 +427,7 @@ export const COMPONENTS: readonly ComponentSpec[] = [
           item: { key: 'Order' },
           children: [
             int('Order', 1, 500, { required: true }),
-            str('CommandLine', 1024, false, { required: true, value: { kind: 'string', maxLength: 1024, empty: false, advise: windowsCommandAdvice } }),
+            str('CommandLine', 1024, false, { required: true, value: { kind: 'string', maxLength: 1024, empty: false, advise: windowsCommandAdvice, rule: WINDOWS_COMMAND_RULE } }),
             str('Description', 256, true),
             bool('RequiresUserInput'),
           ],

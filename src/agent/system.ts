@@ -113,8 +113,15 @@ export function setLocale(sys: Sys, locale: string): void {
       const entry = `${locale} ${locale.split('.')[1] ?? 'UTF-8'}`;
       const re = new RegExp(`^#\\s*${locale.replace(/[.]/g, '\\.')}\\s`, 'm');
       sys.fs.writeText('/etc/locale.gen', re.test(gen) ? gen.replace(re, `${locale} `) : `${gen.trimEnd()}\n${entry}\n`);
-      const r = cmd(sys, ['locale-gen']);
+      // Compiling a locale takes seconds (tens of seconds on a slow virtual CPU) and nothing at first
+      // boot needs it before a person logs in: on a booted system it runs beside the boot, as its own
+      // transient unit; offline (or without systemd) it runs here.
+      const background = sys.fs.root === '/' && nodefs.existsSync('/run/systemd/system') && which('systemd-run');
+      const r = background
+        ? cmd(sys, ['systemd-run', '--no-block', '--unit=sysprep-locale-gen', '--description=sysprep: compile the locale', '--', which('locale-gen')!])
+        : cmd(sys, ['locale-gen']);
       if (r.status !== 0) sys.log.warn(`locale-gen failed: ${r.stderr.trim()}`);
+      else if (background) sys.log.info(`locale ${locale}: compiling in the background (unit sysprep-locale-gen)`);
     }
   }
 }

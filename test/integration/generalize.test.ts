@@ -238,17 +238,25 @@ test('a failing provider halts the run (exit 1, UNDEPLOYABLE, setuperr.log); the
 
 test('a run killed mid-way (stale lock, UNDEPLOYABLE, partial progress) is finished by the next run', async () => {
   const s = overlayRoot(usedRoot('bookworm'), 'killed');
+  let cleanup = async () => {};
   try {
-    // /etc/hostname as a FIFO: the hostname provider blocks reading it, so the run is caught for
-    // sure after the cleanup providers and before machine-id; then it is killed with SIGKILL.
+    // /etc/hostname as a FIFO: the first generalize provider that reads it (zabbix-agent at order -1,
+    // or hostname) blocks, so the run is caught for sure after the cleanup pass and before machine-id;
+    // then it is killed with SIGKILL.
     fs.rmSync(path.join(s.root, 'etc/hostname'));
     execFileSync('mkfifo', [path.join(s.root, 'etc/hostname')]);
     const child = spawn(path.resolve('bin/sysprep'), ['--root', s.root, '/generalize', '/quiet'], { stdio: 'ignore' });
+    const exited = new Promise((r) => child.on('exit', r));
+    cleanup = async () => {
+      // never leave the run blocked on the FIFO, whatever failed
+      child.kill('SIGKILL');
+      await exited;
+    };
     const progressFile = path.join(s.root, 'var/lib/sysprep/state/progress.json');
     const deadline = Date.now() + 30_000;
     const reached = () => {
       try {
-        return Boolean(JSON.parse(fs.readFileSync(progressFile, 'utf8')).completed['hardware-state']);
+        return Boolean(JSON.parse(fs.readFileSync(progressFile, 'utf8')).completed['zsh-history']);
       } catch {
         return false; // not written yet, or caught between write and rename
       }
@@ -258,11 +266,11 @@ test('a run killed mid-way (stale lock, UNDEPLOYABLE, partial progress) is finis
       await new Promise((r) => setTimeout(r, 50));
     }
     await new Promise((r) => setTimeout(r, 200));
-    child.kill('SIGKILL');
-    await new Promise((r) => child.on('exit', r));
+    await cleanup();
     const progress = JSON.parse(read(s.root, '/var/lib/sysprep/state/progress.json'));
     assert.equal(progress.finished, false);
-    assert.ok(progress.completed['bash-history'] && progress.completed['hardware-state']);
+    assert.ok(progress.completed['bash-history'] && progress.completed['zsh-history'], 'the cleanup pass had completed');
+    assert.equal(progress.completed['machine-id'], undefined);
     assert.equal(progress.completed['hostname'], undefined);
     assert.match(read(s.root, '/var/lib/sysprep/state/State.ini'), /UNDEPLOYABLE/);
     assert.ok(exists(s.root, '/var/lib/sysprep/sysprep.lock'), 'the dead run left its lock');
@@ -285,6 +293,7 @@ test('a run killed mid-way (stale lock, UNDEPLOYABLE, partial progress) is finis
     assert.equal(exists(s.root, '/etc/hostname'), false);
     assert.equal(read(s.root, '/etc/machine-id'), 'uninitialized\n');
   } finally {
+    await cleanup();
     s.dispose();
   }
 });

@@ -6,12 +6,16 @@ import backupFiles from './backup-files.js';
 import bashHistory from './bash-history.js';
 import blkidTab from './blkid-tab.js';
 import caCertificates from './ca-certificates.js';
+import chefClient from './chef-client.js';
 import cloudInit from './cloud-init.js';
+import consul from './consul.js';
+import containerd from './containerd.js';
 import crashData from './crash-data.js';
 import credentialSecret from './credential-secret.js';
 import cronSpool from './cron-spool.js';
 import dhcpClientState from './dhcp-client-state.js';
 import dhcpServerState from './dhcp-server-state.js';
+import docker from './docker.js';
 import dovecotData from './dovecot-data.js';
 import firewallRules from './firewall-rules.js';
 import flagReconfiguration from './flag-reconfiguration.js';
@@ -21,8 +25,10 @@ import hostname from './hostname.js';
 import initramfsHostonly from './initramfs-hostonly.js';
 import ipaClient from './ipa-client.js';
 import journal from './journal.js';
+import k3s from './k3s.js';
 import kerberosData from './kerberos-data.js';
 import kerberosHostkeytab from './kerberos-hostkeytab.js';
+import kubelet from './kubelet.js';
 import logfiles from './logfiles.js';
 import loginRecords from './login-records.js';
 import lvmSystemDevices from './lvm-system-devices.js';
@@ -30,27 +36,37 @@ import machineId from './machine-id.js';
 import mailSpool from './mail-spool.js';
 import netHostname from './net-hostname.js';
 import netHwaddr from './net-hwaddr.js';
+import netdata from './netdata.js';
 import netplan from './netplan.js';
 import networkmanager from './networkmanager.js';
+import nomad from './nomad.js';
 import pacctLog from './pacct-log.js';
 import packageManagerCache from './package-manager-cache.js';
 import pamData from './pam-data.js';
 import passwdBackups from './passwd-backups.js';
+import puppetAgentSsl from './puppet-agent-ssl.js';
 import puppetDataLog from './puppet-data-log.js';
 import randomSeed from './random-seed.js';
 import rhSubscriptionManager from './rh-subscription-manager.js';
 import rhnSystemid from './rhn-systemid.js';
 import rpmDb from './rpm-db.js';
+import saltMinion from './salt-minion.js';
 import sambaDbLog from './samba-db-log.js';
 import smoltUuid from './smolt-uuid.js';
 import sshHostkeys from './ssh-hostkeys.js';
 import sshUserdir from './ssh-userdir.js';
 import sssdDbLog from './sssd-db-log.js';
+import tailscale from './tailscale.js';
 import tmpFiles from './tmp-files.js';
 import udevPersistentNet from './udev-persistent-net.js';
 import userAccount from './user-account.js';
 import utmp from './utmp.js';
+import wazuhAgent from './wazuh-agent.js';
+import wireguardKeys from './wireguard-keys.js';
+import wireguardNewKeys from './wireguard-new-keys.js';
 import yumUuid from './yum-uuid.js';
+import zabbixAgent from './zabbix-agent.js';
+import zerotier from './zerotier.js';
 import zshHistory from './zsh-history.js';
 
 export const BUILT_IN_PROVIDERS: readonly Provider[] = [
@@ -60,12 +76,16 @@ export const BUILT_IN_PROVIDERS: readonly Provider[] = [
   bashHistory,
   blkidTab,
   caCertificates,
+  chefClient,
   cloudInit,
+  consul,
+  containerd,
   crashData,
   credentialSecret,
   cronSpool,
   dhcpClientState,
   dhcpServerState,
+  docker,
   dovecotData,
   firewallRules,
   flagReconfiguration,
@@ -75,8 +95,10 @@ export const BUILT_IN_PROVIDERS: readonly Provider[] = [
   initramfsHostonly,
   ipaClient,
   journal,
+  k3s,
   kerberosData,
   kerberosHostkeytab,
+  kubelet,
   logfiles,
   loginRecords,
   lvmSystemDevices,
@@ -84,26 +106,36 @@ export const BUILT_IN_PROVIDERS: readonly Provider[] = [
   mailSpool,
   netHostname,
   netHwaddr,
+  netdata,
   netplan,
   networkmanager,
+  nomad,
   pacctLog,
   packageManagerCache,
   pamData,
   passwdBackups,
+  puppetAgentSsl,
   puppetDataLog,
   randomSeed,
   rhSubscriptionManager,
   rhnSystemid,
   rpmDb,
+  saltMinion,
   sambaDbLog,
   smoltUuid,
   sshHostkeys,
   sshUserdir,
   sssdDbLog,
+  tailscale,
   tmpFiles,
   udevPersistentNet,
   userAccount,
   utmp,
+  wazuhAgent,
+  wireguardKeys,
+  wireguardNewKeys,
   yumUuid,
+  zabbixAgent,
+  zerotier,
   zshHistory,
 ];

@@ -6,9 +6,9 @@ import { REPO } from '../../test/harness/sysprep.js';
 import { BUILT_IN_PROVIDERS } from '../providers/index.js';
 import { providersMarkdown } from './provider-docs.js';
 
-test('docs/providers.md is generated from the registry and up to date', () => {
-  const onDisk = fs.readFileSync(path.join(REPO, 'docs/providers.md'), 'utf8');
-  assert.equal(onDisk, providersMarkdown(), 'regenerate: node dist/src/cli/provider-docs.js > docs/providers.md');
+test('docs/built-in-providers.md is generated from the registry and up to date', () => {
+  const onDisk = fs.readFileSync(path.join(REPO, 'docs/built-in-providers.md'), 'utf8');
+  assert.equal(onDisk, providersMarkdown(), 'regenerate: node dist/src/cli/provider-docs.js > docs/built-in-providers.md');
 });
 
 test('registry invariants: unique kebab-case ids equal to file names, one-line summaries, a test per provider', () => {

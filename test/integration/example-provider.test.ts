@@ -1,5 +1,5 @@
 /**
- * The worked example of docs/writing-providers.md (examples/providers/acme-agent), installed into a
+ * The worked example of docs/providers.md (examples/providers/acme-agent), installed into a
  * used debootstrap root the way its install.sh says, then tried the way the guide says.
  */
 import assert from 'node:assert/strict';

@@ -3,11 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after } from 'node:test';
 import { CACHE_DIR } from '../../test/fixtures/roots.js';
-import { at, providerTreeTest, read } from '../../test/harness/provider-tree.js';
+import { FEDORA, at, providerTreeTest, read } from '../../test/harness/provider-tree.js';
 
 const JOB = '/var/spool/cron/atjobs/a0000101a3b2c1';
 const SEQ = '/var/spool/cron/atjobs/.SEQ';
-const FEDORA = 'NAME="Fedora Linux"\nVERSION="40 (Server Edition)"\nID=fedora\nVERSION_ID=40\nPRETTY_NAME="Fedora Linux 40 (Server Edition)"\n';
 
 function put(root: string, p: string, content = '', mode = 0o644, uid = 0): void {
   fs.mkdirSync(path.dirname(at(root, p)), { recursive: true });

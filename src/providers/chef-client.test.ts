@@ -2,13 +2,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { at, providerTreeTest, read } from '../../test/harness/provider-tree.js';
+import { at, providerTreeTest, put, read } from '../../test/harness/provider-tree.js';
 import { rubySetting } from './chef-client.js';
-
-function put(root: string, p: string, content = '', mode = 0o644): void {
-  fs.mkdirSync(path.dirname(at(root, p)), { recursive: true });
-  fs.writeFileSync(at(root, p), content, { mode });
-}
 
 const CLIENT_RB = 'chef_server_url  "https://chef.example.com/organizations/acme"\nvalidation_client_name "acme-validator"\n' +
   'validation_key "/etc/chef/validation.pem"\nlog_location STDOUT\nssl_verify_mode :verify_peer\n';

@@ -3,15 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after } from 'node:test';
 import { CACHE_DIR } from '../../test/fixtures/roots.js';
-import { at, providerTreeTest, read } from '../../test/harness/provider-tree.js';
+import { at, providerTreeTest, put, read } from '../../test/harness/provider-tree.js';
 
 const STATE = ['/var/lib/cloud/data', '/var/lib/cloud/instance', '/var/lib/cloud/instances'];
 const LOGS = ['/var/log/cloud-init.log', '/var/log/cloud-init-output.log'];
-
-function put(root: string, p: string, content = ''): void {
-  fs.mkdirSync(path.dirname(at(root, p)), { recursive: true });
-  fs.writeFileSync(at(root, p), content);
-}
 
 const HOST = path.join(CACHE_DIR, 'work', `host-cloud-init-${process.pid}`);
 after(() => fs.rmSync(HOST, { recursive: true, force: true }));

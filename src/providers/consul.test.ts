@@ -2,13 +2,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { at, providerTreeTest, read } from '../../test/harness/provider-tree.js';
+import { at, providerTreeTest, put, read } from '../../test/harness/provider-tree.js';
 import { hclOrJsonString } from './_identity.js';
-
-function put(root: string, p: string, content = '', mode = 0o644): void {
-  fs.mkdirSync(path.dirname(at(root, p)), { recursive: true });
-  fs.writeFileSync(at(root, p), content, { mode });
-}
 
 /** /etc/consul.d/consul.hcl as HashiCorp's package ships it, with a builder's settings. */
 const CONSUL_HCL = '# Full configuration options can be found at https://www.consul.io/docs/agent/config\n\n' +

@@ -3,10 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after } from 'node:test';
 import { CACHE_DIR } from '../../test/fixtures/roots.js';
-import { at, providerTreeTest, read } from '../../test/harness/provider-tree.js';
+import { FEDORA, at, providerTreeTest, read } from '../../test/harness/provider-tree.js';
 
 const ALICE = '/var/spool/cron/crontabs/alice';
-const FEDORA = 'NAME="Fedora Linux"\nVERSION="40 (Server Edition)"\nID=fedora\nVERSION_ID=40\nPRETTY_NAME="Fedora Linux 40 (Server Edition)"\n';
 const SUSE = 'NAME="openSUSE Leap"\nVERSION="15.5"\nID="opensuse-leap"\nID_LIKE="suse opensuse"\nVERSION_ID="15.5"\nPRETTY_NAME="openSUSE Leap 15.5"\n';
 
 function put(root: string, p: string, content = '0 3 * * * /usr/local/bin/job\n'): void {

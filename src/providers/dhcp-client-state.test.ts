@@ -3,10 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after } from 'node:test';
 import { CACHE_DIR } from '../../test/fixtures/roots.js';
-import { at, providerTreeTest } from '../../test/harness/provider-tree.js';
+import { FEDORA, at, providerTreeTest } from '../../test/harness/provider-tree.js';
 
 const PLANTED = ['/var/lib/dhcp/dhclient.eth0.leases', '/var/lib/dhcp/dhclient6.leases', '/var/lib/dhcpcd/eth0.lease', '/var/lib/systemd/netif/leases/2'];
-const FEDORA = 'NAME="Fedora Linux"\nVERSION="40 (Server Edition)"\nID=fedora\nVERSION_ID=40\nPRETTY_NAME="Fedora Linux 40 (Server Edition)"\n';
 const SUSE = 'NAME="openSUSE Leap"\nVERSION="15.5"\nID="opensuse-leap"\nID_LIKE="suse opensuse"\nVERSION_ID="15.5"\nPRETTY_NAME="openSUSE Leap 15.5"\n';
 
 function put(root: string, p: string, content = 'lease {}\n'): void {

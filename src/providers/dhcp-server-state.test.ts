@@ -3,10 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after } from 'node:test';
 import { CACHE_DIR } from '../../test/fixtures/roots.js';
-import { at, providerTreeTest } from '../../test/harness/provider-tree.js';
+import { FEDORA, at, providerTreeTest } from '../../test/harness/provider-tree.js';
 
 const DHCPD = '/var/lib/dhcp/dhcpd.leases';
-const FEDORA = 'NAME="Fedora Linux"\nVERSION="40 (Server Edition)"\nID=fedora\nVERSION_ID=40\nPRETTY_NAME="Fedora Linux 40 (Server Edition)"\n';
 
 function put(root: string, p: string, content = 'lease 10.0.0.51 {}\n'): void {
   fs.mkdirSync(path.dirname(at(root, p)), { recursive: true });

@@ -3,9 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after } from 'node:test';
 import { CACHE_DIR } from '../../test/fixtures/roots.js';
-import { at, providerTreeTest } from '../../test/harness/provider-tree.js';
-
-const FEDORA = 'NAME="Fedora Linux"\nVERSION="40 (Server Edition)"\nID=fedora\nVERSION_ID=40\nPRETTY_NAME="Fedora Linux 40 (Server Edition)"\n';
+import { FEDORA, at, providerTreeTest } from '../../test/harness/provider-tree.js';
 
 function put(root: string, p: string, content = '*filter\n:INPUT DROP [0:0]\nCOMMIT\n'): void {
   fs.mkdirSync(path.dirname(at(root, p)), { recursive: true });

@@ -3,9 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after } from 'node:test';
 import { CACHE_DIR } from '../../test/fixtures/roots.js';
-import { at, providerTreeTest, read } from '../../test/harness/provider-tree.js';
+import { FEDORA, at, providerTreeTest, read } from '../../test/harness/provider-tree.js';
 
-const FEDORA = 'NAME="Fedora Linux"\nVERSION="40 (Server Edition)"\nID=fedora\nVERSION_ID=40\nPRETTY_NAME="Fedora Linux 40 (Server Edition)"\n';
 const SUSE = 'NAME="openSUSE Leap"\nVERSION="15.5"\nID="opensuse-leap"\nID_LIKE="suse opensuse"\nVERSION_ID="15.5"\nPRETTY_NAME="openSUSE Leap 15.5"\n';
 
 /** /etc/hosts as lived-in.ts plants it, minus the golden machine's 127.0.1.1 line */

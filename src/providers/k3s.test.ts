@@ -3,12 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after } from 'node:test';
 import { CACHE_DIR } from '../../test/fixtures/roots.js';
-import { at, providerTreeTest, read } from '../../test/harness/provider-tree.js';
-
-function put(root: string, p: string, content = '', mode = 0o644): void {
-  fs.mkdirSync(path.dirname(at(root, p)), { recursive: true });
-  fs.writeFileSync(at(root, p), content, { mode });
-}
+import { at, providerTreeTest, put, read } from '../../test/harness/provider-tree.js';
 
 const HOST = path.join(CACHE_DIR, 'work', `host-k3s-${process.pid}`);
 after(() => fs.rmSync(HOST, { recursive: true, force: true }));

@@ -3,9 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after } from 'node:test';
 import { CACHE_DIR } from '../../test/fixtures/roots.js';
-import { at, providerTreeTest, read } from '../../test/harness/provider-tree.js';
+import { FEDORA, at, providerTreeTest, read } from '../../test/harness/provider-tree.js';
 
-const FEDORA = 'NAME="Fedora Linux"\nVERSION="40 (Server Edition)"\nID=fedora\nVERSION_ID=40\nPRETTY_NAME="Fedora Linux 40 (Server Edition)"\n';
 const DB = ['principal', 'principal.ok', 'principal.kadm5', 'principal.kadm5.lock', '.k5.EXAMPLE.COM'];
 
 function put(root: string, p: string, content = 'db\n'): void {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after } from 'node:test';
 import { CACHE_DIR } from '../../test/fixtures/roots.js';
-import { at, providerTreeTest, read } from '../../test/harness/provider-tree.js';
+import { at, providerTreeTest, put, read } from '../../test/harness/provider-tree.js';
 
 /** Live logs of the used root (debootstrap's own and the planted ones): emptied in place. */
 const LIVE = [
@@ -29,11 +29,6 @@ const GONE = [
   '/var/log/syslog.1',
   '/var/log/syslog.2.gz',
 ];
-
-function put(root: string, p: string, content = ''): void {
-  fs.mkdirSync(path.dirname(at(root, p)), { recursive: true });
-  fs.writeFileSync(at(root, p), content);
-}
 
 /** Files on the host, outside the image, that links in the image name; they must stay untouched. */
 const HOST = path.join(CACHE_DIR, 'work', `host-logfiles-${process.pid}`);

@@ -3,14 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after } from 'node:test';
 import { CACHE_DIR } from '../../test/fixtures/roots.js';
-import { at, providerTreeTest } from '../../test/harness/provider-tree.js';
+import { at, providerTreeTest, put } from '../../test/harness/provider-tree.js';
 
 const DEVICES = '/etc/lvm/devices/system.devices';
-
-function put(root: string, p: string, content = ''): void {
-  fs.mkdirSync(path.dirname(at(root, p)), { recursive: true });
-  fs.writeFileSync(at(root, p), content);
-}
 
 /** Files on the host, outside the image, that links in the image name; they must stay untouched. */
 const HOST = path.join(CACHE_DIR, 'work', `host-lvm-system-devices-${process.pid}`);

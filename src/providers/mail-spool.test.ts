@@ -3,12 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after } from 'node:test';
 import { CACHE_DIR } from '../../test/fixtures/roots.js';
-import { at, providerTreeTest } from '../../test/harness/provider-tree.js';
-
-function put(root: string, p: string, content = ''): void {
-  fs.mkdirSync(path.dirname(at(root, p)), { recursive: true });
-  fs.writeFileSync(at(root, p), content);
-}
+import { at, providerTreeTest, put } from '../../test/harness/provider-tree.js';
 
 /** Files on the host, outside the image, that links in the image name; they must stay untouched. */
 const HOST = path.join(CACHE_DIR, 'work', `host-mail-spool-${process.pid}`);

@@ -4,24 +4,10 @@ import * as path from 'node:path';
 import { after } from 'node:test';
 import { GOLDEN_HOSTNAME, GOLDEN_MAC } from '../../test/fixtures/lived-in.js';
 import { CACHE_DIR } from '../../test/fixtures/roots.js';
-import { at, providerTreeTest, read } from '../../test/harness/provider-tree.js';
+import { FEDORA, OPENSUSE, at, osRelease, providerTreeTest, put, read } from '../../test/harness/provider-tree.js';
 
 const IFCFG = '/etc/sysconfig/network-scripts/ifcfg-eth0';
 const LO = 'DEVICE=lo\nIPADDR=127.0.0.1\nNETMASK=255.0.0.0\nUUID=00000000-0000-0000-0000-00000000000a\nONBOOT=yes\n';
-
-const FEDORA = 'NAME="Fedora Linux"\nVERSION="40 (Server Edition)"\nID=fedora\nVERSION_ID=40\nPRETTY_NAME="Fedora Linux 40 (Server Edition)"\n';
-const OPENSUSE = 'NAME="openSUSE Leap"\nVERSION="15.6"\nID="opensuse-leap"\nID_LIKE="suse opensuse"\nVERSION_ID="15.6"\nPRETTY_NAME="openSUSE Leap 15.6"\n';
-
-/** Make the image claim another distribution (os-release is a link to ../usr/lib/os-release). */
-function osRelease(root: string, text: string): void {
-  fs.rmSync(at(root, '/etc/os-release'));
-  fs.writeFileSync(at(root, '/etc/os-release'), text);
-}
-
-function put(root: string, p: string, content = ''): void {
-  fs.mkdirSync(path.dirname(at(root, p)), { recursive: true });
-  fs.writeFileSync(at(root, p), content);
-}
 
 /** Files on the host, outside the image, that links in the image name; they must stay untouched. */
 const HOST = path.join(CACHE_DIR, 'work', `host-net-hwaddr-${process.pid}`);

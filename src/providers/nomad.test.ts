@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { at, providerTreeTest, read } from '../../test/harness/provider-tree.js';
-
-function put(root: string, p: string, content = '', mode = 0o644): void {
-  fs.mkdirSync(path.dirname(at(root, p)), { recursive: true });
-  fs.writeFileSync(at(root, p), content, { mode });
-}
+import { at, providerTreeTest, put, read } from '../../test/harness/provider-tree.js';
 
 /** /etc/nomad.d/nomad.hcl as HashiCorp's package ships it, client enabled. */
 const NOMAD_HCL = '# Full configuration options can be found at https://developer.hashicorp.com/nomad/docs/configuration\n\n' +

@@ -3,15 +3,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after } from 'node:test';
 import { CACHE_DIR } from '../../test/fixtures/roots.js';
-import { at, providerTreeTest } from '../../test/harness/provider-tree.js';
+import { at, providerTreeTest, put } from '../../test/harness/provider-tree.js';
 
 const ARCHIVES = '/var/cache/apt/archives';
 const BINS = ['/var/cache/apt/pkgcache.bin', '/var/cache/apt/srcpkgcache.bin'];
-
-function put(root: string, p: string, content = '', mode = 0o644): void {
-  fs.mkdirSync(path.dirname(at(root, p)), { recursive: true });
-  fs.writeFileSync(at(root, p), content, { mode });
-}
 
 /**
  * The expected removals: the .deb files debootstrap left in the archive (their names follow Debian's

@@ -1,22 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { at, providerTreeTest, read } from '../../test/harness/provider-tree.js';
-
-const FEDORA = 'NAME="Fedora Linux"\nVERSION="40 (Server Edition)"\nID=fedora\nVERSION_ID=40\nPRETTY_NAME="Fedora Linux 40 (Server Edition)"\n';
-const RHEL = 'NAME="Red Hat Enterprise Linux"\nVERSION="9.4 (Plow)"\nID="rhel"\nID_LIKE="fedora"\nVERSION_ID="9.4"\nPRETTY_NAME="Red Hat Enterprise Linux 9.4 (Plow)"\n';
-const OPENSUSE = 'NAME="openSUSE Leap"\nVERSION="15.6"\nID="opensuse-leap"\nID_LIKE="suse opensuse"\nVERSION_ID="15.6"\nPRETTY_NAME="openSUSE Leap 15.6"\n';
-
-/** Make the image claim another distribution (os-release is a link to ../usr/lib/os-release). */
-function osRelease(root: string, text: string): void {
-  fs.rmSync(at(root, '/etc/os-release'));
-  fs.writeFileSync(at(root, '/etc/os-release'), text);
-}
-
-function put(root: string, p: string, content = ''): void {
-  fs.mkdirSync(path.dirname(at(root, p)), { recursive: true });
-  fs.writeFileSync(at(root, p), content);
-}
+import { FEDORA, OPENSUSE, RHEL, at, osRelease, providerTreeTest, put, read } from '../../test/harness/provider-tree.js';
 
 const CONSUMER = '/etc/pki/consumer/cert.pem';
 const ENTITLEMENT = '/etc/pki/entitlement/1234.pem';

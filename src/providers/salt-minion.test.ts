@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { at, providerTreeTest, read } from '../../test/harness/provider-tree.js';
-
-function put(root: string, p: string, content = '', mode = 0o644): void {
-  fs.mkdirSync(path.dirname(at(root, p)), { recursive: true });
-  fs.writeFileSync(at(root, p), content, { mode });
-}
+import { at, providerTreeTest, put, read } from '../../test/harness/provider-tree.js';
 
 const MINION = '##### Primary configuration settings #####\n#master: salt\nmaster: salt.example.com\nhash_type: sha256\n' +
   '#pki_dir: /etc/salt/pki/minion\nmine_functions:\n  network.ip_addrs: []\ngrains:\n  roles:\n    - web\n';

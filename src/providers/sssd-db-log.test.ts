@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { at, providerTreeTest, read } from '../../test/harness/provider-tree.js';
+import { at, providerTreeTest, put, read } from '../../test/harness/provider-tree.js';
 
 const BASE = ['/var/lib/sss/db/cache_example.com.ldb', '/var/log/sssd/sssd.log'];
-
-function put(root: string, p: string, content = ''): void {
-  fs.mkdirSync(path.dirname(at(root, p)), { recursive: true });
-  fs.writeFileSync(at(root, p), content);
-}
 
 providerTreeTest('sssd-db-log', [
   {

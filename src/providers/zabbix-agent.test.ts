@@ -4,14 +4,9 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { overlayRoot, usedRoot } from '../../test/fixtures/used-root.js';
 import { packageFile } from '../../test/harness/debian-package.js';
-import { at, providerTreeTest, read } from '../../test/harness/provider-tree.js';
+import { at, providerTreeTest, put, read } from '../../test/harness/provider-tree.js';
 import { sysprep } from '../../test/harness/sysprep.js';
 import { ZABBIX_MARK } from './zabbix-agent.js';
-
-function put(root: string, p: string, content = '', mode = 0o644): void {
-  fs.mkdirSync(path.dirname(at(root, p)), { recursive: true });
-  fs.writeFileSync(at(root, p), content, { mode });
-}
 
 const AGENTD = '/etc/zabbix/zabbix_agentd.conf';
 const AGENT2 = '/etc/zabbix/zabbix_agent2.conf';

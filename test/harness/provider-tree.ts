@@ -36,6 +36,23 @@ export interface ProviderTreeCase {
 
 /** Host path of a target path. */
 export const at = (root: string, p: string) => path.join(root, p);
+
+/** Plant a file in the image (directories made as needed). */
+export function put(root: string, p: string, content: string | Buffer = '', mode = 0o644): void {
+  fs.mkdirSync(path.dirname(at(root, p)), { recursive: true });
+  fs.writeFileSync(at(root, p), content, { mode });
+}
+
+/** os-release texts, to make the Debian test root claim another distribution's layout. */
+export const FEDORA = 'NAME="Fedora Linux"\nVERSION="40 (Server Edition)"\nID=fedora\nVERSION_ID=40\nPRETTY_NAME="Fedora Linux 40 (Server Edition)"\n';
+export const RHEL = 'NAME="Red Hat Enterprise Linux"\nVERSION="9.4 (Plow)"\nID="rhel"\nID_LIKE="fedora"\nVERSION_ID="9.4"\nPRETTY_NAME="Red Hat Enterprise Linux 9.4 (Plow)"\n';
+export const OPENSUSE = 'NAME="openSUSE Leap"\nVERSION="15.6"\nID="opensuse-leap"\nID_LIKE="suse opensuse"\nVERSION_ID="15.6"\nPRETTY_NAME="openSUSE Leap 15.6"\n';
+
+/** Make the image claim another distribution (its /etc/os-release is a link to ../usr/lib/os-release). */
+export function osRelease(root: string, text: string): void {
+  fs.rmSync(at(root, '/etc/os-release'));
+  fs.writeFileSync(at(root, '/etc/os-release'), text);
+}
 export const read = (root: string, p: string) => fs.readFileSync(at(root, p), 'utf8');
 
 export function coveredBy(report: any, p: string): boolean {

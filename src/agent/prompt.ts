@@ -3,6 +3,7 @@
  * console, a serial console and a terminal emulator; secrets are read with echo off.
  */
 import * as nodefs from 'node:fs';
+import * as tty from 'node:tty';
 
 export interface Console {
   write(text: string): void;
@@ -11,38 +12,89 @@ export interface Console {
   close(): void;
 }
 
-/** The console on stdin/stdout (the OOBE unit gives the agent /dev/console as its TTY). */
+interface Terminal {
+  name: string;
+  input: NodeJS.ReadStream;
+  output: NodeJS.WriteStream;
+  buffer: string;
+  close(): void;
+}
+
+/**
+ * The other consoles the kernel writes to besides /dev/console (console=tty0 console=ttyS0: the VGA
+ * console and the serial one), or the terminals SYSPREP_OOBE_CONSOLES names (comma-separated device
+ * paths). /dev/console is the last active one; tty0 means the first virtual terminal at boot.
+ */
+export function otherConsoles(): string[] {
+  const configured = process.env.SYSPREP_OOBE_CONSOLES;
+  if (configured) return configured.split(',').map((s) => s.trim()).filter(Boolean);
+  try {
+    const active = nodefs.readFileSync('/sys/class/tty/console/active', 'utf8').trim().split(/\s+/);
+    return active.slice(0, -1).map((n) => `/dev/${n === 'tty0' ? 'tty1' : n}`);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The OOBE's console: stdin/stdout (the unit gives the agent /dev/console) and every other console,
+ * so the person can answer on the VGA console or the serial one. Output goes to all of them; the
+ * terminal where someone types first owns the line being read (keys elsewhere are ignored meanwhile).
+ */
 export function processConsole(): Console {
-  const input = process.stdin;
-  let buffer = '';
-  let ended = false;
-  const waiting: ((v: void) => void)[] = [];
+  const terminals: Terminal[] = [];
+  const add = (name: string, input: NodeJS.ReadStream, output: NodeJS.WriteStream, close: () => void) =>
+    terminals.push({ name, input, output, buffer: '', close });
+  add('console', process.stdin, process.stdout, () => process.stdin.pause());
+  for (const dev of otherConsoles()) {
+    try {
+      const fd = nodefs.openSync(dev, nodefs.constants.O_RDWR | nodefs.constants.O_NOCTTY);
+      const input = new tty.ReadStream(fd);
+      const output = new tty.WriteStream(fd);
+      add(dev, input, output, () => input.destroy());
+    } catch {
+      /* that console is not there (no VGA, no serial port): the others serve */
+    }
+  }
+  let ended = 0;
+  const waiting: (() => void)[] = [];
   const wake = () => waiting.splice(0).forEach((w) => w());
-  if (input.isTTY) input.setRawMode(true);
-  input.setEncoding('utf8');
-  input.on('data', (chunk: string) => {
-    buffer += chunk;
-    wake();
-  });
-  input.on('end', () => {
-    ended = true;
-    wake();
-  });
-  input.resume();
-  const out = (s: string) => process.stdout.write(s.replace(/\r?\n/g, '\r\n'));
+  for (const t of terminals) {
+    if (t.input.isTTY) t.input.setRawMode(true);
+    t.input.setEncoding('utf8');
+    t.input.on('data', (chunk: string) => {
+      t.buffer += chunk;
+      wake();
+    });
+    t.input.on('end', () => {
+      ended++;
+      wake();
+    });
+    t.input.resume();
+  }
+  const out = (s: string) => {
+    for (const t of terminals) t.output.write(s.replace(/\r?\n/g, '\r\n'));
+  };
   return {
     write: out,
     async readLine(options = {}) {
       let line = '';
+      let owner: Terminal | undefined;
       for (;;) {
-        while (buffer.length === 0) {
-          if (ended) return line.length ? line : undefined;
-          await new Promise<void>((r) => waiting.push(r));
+        if (!owner) {
+          owner = terminals.find((t) => t.buffer.length > 0);
+          for (const t of terminals) if (t !== owner) t.buffer = '';
         }
-        const ch = buffer[0]!;
-        buffer = buffer.slice(1);
+        if (!owner || owner.buffer.length === 0) {
+          if (ended >= terminals.length) return line.length ? line : undefined;
+          await new Promise<void>((r) => waiting.push(r));
+          continue;
+        }
+        for (const t of terminals) if (t !== owner) t.buffer = ''; // keys elsewhere wait for the next line
+        const ch = owner.buffer[0]!;
+        owner.buffer = owner.buffer.slice(1);
         if (ch === '\r' || ch === '\n') {
-          if (ch === '\r' && buffer[0] === '\n') buffer = buffer.slice(1);
+          if (ch === '\r' && owner.buffer[0] === '\n') owner.buffer = owner.buffer.slice(1);
           out('\n');
           return line;
         }
@@ -66,8 +118,10 @@ export function processConsole(): Console {
       }
     },
     close() {
-      if (input.isTTY) input.setRawMode(false);
-      input.pause();
+      for (const t of terminals) {
+        if (t.input.isTTY) t.input.setRawMode(false);
+        t.close();
+      }
     },
   };
 }

@@ -42,7 +42,7 @@ import { VERSION } from './version.js';
 import { FoundAnswerFile, findAnswerFile, loadExplicitAnswerFile } from '../answer-file/locate.js';
 import { getPassSettings, hasSettingsForPass, markPassProcessed, scrubSensitive, serialize } from '../answer-file/index.js';
 import type { Pass as AnswerPass } from '../answer-file/types.js';
-import { agentRuntimeProblem, installAgent } from '../agent/install.js';
+import { agentRuntimeProblem, agentSource, installAgent } from '../agent/install.js';
 
 export type PowerAction = 'quit' | 'reboot' | 'shutdown';
 
@@ -187,6 +187,8 @@ export async function runSysprep(req: RunRequest, observer: RunObserver = {}): P
   const { fs } = target;
   // ---- 3. the providers: built-in and registered (a malformed descriptor is bad input, exit 2)
   const plan = planProviders(req, allProviders(fs));
+  // the first-boot agent installed at the end must exist before anything changes (exit 3)
+  agentSource();
   const log = new PantherLog(fs, PATHS.sysprepPanther);
   const answer = explicit ?? findAnswerFile(fs, answerSearchPass(req), log);
   const lock = new TargetLock(fs);

@@ -92,7 +92,8 @@ function prepareGuest(base: string, label: string, guestScript: string): WorkIma
       const opt = path.join(mnt, 'opt/sysprep');
       fs.mkdirSync(path.join(opt, 'dist'), { recursive: true });
       execFileSync('cp', ['-a', '--', path.join(REPO, 'bin'), path.join(REPO, 'node_modules'), path.join(REPO, 'package.json'), opt + '/']);
-      execFileSync('cp', ['-a', '--', path.join(REPO, 'dist/src'), path.join(opt, 'dist') + '/']);
+      // the compiled tool and the first-boot agent it installs (runtime, bundle, data)
+      execFileSync('cp', ['-a', '--', path.join(REPO, 'dist/src'), path.join(REPO, 'dist/agent'), path.join(opt, 'dist') + '/']);
       execFileSync('cp', ['--', process.execPath, path.join(opt, 'node')]);
       fs.chmodSync(path.join(opt, 'node'), 0o755);
       fs.mkdirSync(path.join(mnt, 'usr/local/bin'), { recursive: true });

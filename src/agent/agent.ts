@@ -582,7 +582,7 @@ async function logon(): Promise<number> {
   const user = (process.env.USER ?? process.env.LOGNAME ?? '').trim() || (process.getuid?.() === 0 ? 'root' : '');
   const uid = process.getuid?.() ?? -1;
   const state = readImageState(fs).imageState;
-  await firstLogonCommands(fs, user, uid);
+  await firstLogonCommands(fs, user);
   if (state === 'IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT' && uid === 0 && /^\/dev\/(tty1|ttyS0|console)$/.test(ttyName())) {
     return auditUser(fs);
   }
@@ -597,7 +597,7 @@ function ttyName(): string {
   }
 }
 
-async function firstLogonCommands(fs: RootFs, user: string, uid: number): Promise<void> {
+async function firstLogonCommands(fs: RootFs, user: string): Promise<void> {
   const text = fs.readText(`${MARKERS.firstLogonDir}/commands.json`);
   if (!text || !user) return;
   const home = process.env.HOME ?? '';
@@ -610,7 +610,6 @@ async function firstLogonCommands(fs: RootFs, user: string, uid: number): Promis
   }
   nodefs.mkdirSync(`${home}/.config`, { recursive: true });
   nodefs.writeFileSync(done, new Date().toISOString() + '\n');
-  void uid;
 }
 
 /** auditUser pass (RunSynchronous as root, once per boot), then the System Preparation Tool dialog. */

@@ -32,7 +32,7 @@ import {
   accountExists, cmd, createUser, generateHostKeys, generatedHostname, groupNames, linuxHostname, linuxUserName,
   setHostname, setKeyboard, setLocale, setPassword, setTimeZone, type Sys,
 } from './system.js';
-import { AGENT, MARKERS } from './units.js';
+import { AGENT, CONSOLE_GETTYS, MARKERS } from './units.js';
 
 type Mode = 'oobe' | 'audit';
 
@@ -383,7 +383,7 @@ async function applyOobeSystem(a: Agent, s: PassSettings): Promise<void> {
 
 /** AutoLogon with LogonCount: agetty --autologin on the console until the count is used up. */
 function enableAutoLogon(a: Agent, user: string, count: number): void {
-  for (const unit of ['getty@tty1.service', 'serial-getty@ttyS0.service']) {
+  for (const unit of CONSOLE_GETTYS) {
     const baud = unit.startsWith('serial') ? '--keep-baud 115200,57600,38400,9600 ' : '--noclear ';
     a.fs.makeDirectory(`/etc/systemd/system/${unit}.d`, 0o755);
     // the count is kept by root before each automatic logon (ExecStartPre), not by the user's shell
@@ -563,7 +563,7 @@ function autologonTick(): number {
   log.open();
   auto.remaining--;
   if (auto.remaining <= 0) {
-    for (const unit of ['getty@tty1.service', 'serial-getty@ttyS0.service']) fs.remove(`/etc/systemd/system/${unit}.d/sysprep-autologon.conf`);
+    for (const unit of CONSOLE_GETTYS) fs.remove(`/etc/systemd/system/${unit}.d/sysprep-autologon.conf`);
     fs.remove(MARKERS.autologon);
     log.info(`AutoLogon: the last automatic logon of ${auto.user} (LogonCount used up)`);
   } else {

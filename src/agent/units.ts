@@ -20,6 +20,14 @@ export const MARKERS = {
   firstLogonDir: '/var/lib/sysprep/firstlogon',
 } as const;
 
+/** The console login prompts the OOBE and audit mode stand in front of, and autologin replaces. */
+export const CONSOLE_GETTYS = ['getty@tty1.service', 'serial-getty@ttyS0.service'] as const;
+
+/** Before every login prompt (gettys wait for getty-pre.target; display managers too), and before
+ * first-boot-complete.target, after which systemd commits the new machine-id. */
+const BEFORE_LOGINS = `Before=getty-pre.target getty.target ${CONSOLE_GETTYS.join(' ')} display-manager.service first-boot-complete.target
+Wants=getty-pre.target first-boot-complete.target`;
+
 export const LAUNCHER = `#!/bin/sh
 # sysprep, as installed into the image: a private Node.js runtime and the bundled tool.
 exec ${AGENT_DIR}/node ${AGENT_DIR}/sysprep.mjs "$@"
@@ -50,8 +58,7 @@ Documentation=file://${AGENT_DIR}/README
 # before every login prompt (gettys wait for getty-pre.target; display managers too), and before
 # first-boot-complete.target, after which systemd commits the new machine-id
 After=sysprep-specialize.service systemd-user-sessions.service plymouth-quit-wait.service systemd-vconsole-setup.service
-Before=getty-pre.target getty.target getty@tty1.service serial-getty@ttyS0.service display-manager.service first-boot-complete.target
-Wants=getty-pre.target first-boot-complete.target
+${BEFORE_LOGINS}
 
 [Service]
 Type=oneshot
@@ -70,8 +77,7 @@ export const AUDIT_UNIT = `[Unit]
 Description=System Preparation: audit mode (auditSystem)
 Documentation=file://${AGENT_DIR}/README
 After=sysprep-specialize.service systemd-user-sessions.service
-Before=getty-pre.target getty.target getty@tty1.service serial-getty@ttyS0.service display-manager.service first-boot-complete.target
-Wants=getty-pre.target first-boot-complete.target
+${BEFORE_LOGINS}
 
 [Service]
 Type=oneshot
@@ -92,7 +98,7 @@ out="\${1:-/run/systemd/generator}"
 state=$(sed -n 's/^ImageState="\\{0,1\\}\\([A-Z_]*\\)"\\{0,1\\}[[:space:]]*$/\\1/p' /var/lib/sysprep/state/State.ini 2>/dev/null)
 want() { mkdir -p "$out/$1.wants" && ln -sf "${UNIT_DIR}/$2" "$out/$1.wants/$2"; }
 autologin_root() {
-  for unit in getty@tty1.service serial-getty@ttyS0.service; do
+  for unit in ${CONSOLE_GETTYS.join(' ')}; do
     mkdir -p "$out/$unit.d"
     case "$unit" in
       serial-*) baud="--keep-baud 115200,57600,38400,9600 " ;;

@@ -11,6 +11,8 @@ have mkfs.ext4          || need+=(e2fsprogs)
 have chattr             || need+=(e2fsprogs)
 have tmux               || need+=(tmux)
 have mkfifo             || need+=(coreutils)
+have sfdisk             || need+=(fdisk)
+have shellcheck         || need+=(shellcheck)
 [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || need+=(debian-archive-keyring)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then

@@ -98,7 +98,12 @@ function mediaCandidates(): Candidate[] {
     if (!dev || !mnt || !dev.startsWith('/dev/')) continue;
     const mountPoint = mnt.replace(/\\040/g, ' ');
     if (mountPoint === '/') continue;
-    const name = path.basename(nodefs.realpathSync(dev));
+    let name = path.basename(dev);
+    try {
+      name = path.basename(nodefs.realpathSync(dev));
+    } catch {
+      /* no such node here (a container's /dev/root, a chroot): the name alone */
+    }
     const sys = `/sys/class/block/${name}`;
     const removable = ['removable', '../removable'].some((f) => {
       try {

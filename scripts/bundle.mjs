@@ -4,7 +4,7 @@
 // /usr/lib/sysprep/ together with a Node.js runtime, so a clone needs nothing installed.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -22,6 +22,9 @@ await build({
   // CommonJS dependencies bundled into an ES module still call require() for Node built-ins
   banner: { js: "import { createRequire as __sysprepRequire } from 'node:module'; const require = __sysprepRequire(import.meta.url);" },
 });
+// the first-boot runner: bash, installed beside the bundle
+copyFileSync('src/agent/firstboot.bash', 'dist/agent/firstboot');
+chmodSync('dist/agent/firstboot', 0o755);
 for (const name of ['windowsZones', 'likelySubtags', 'aliases']) {
   copyFileSync(require.resolve(`cldr-core/supplemental/${name}.json`), `dist/agent/cldr/${name}.json`);
 }

@@ -1,12 +1,16 @@
 /**
- * The first-boot machinery generalize installs into an image (SPEC 6): three systemd units, a
- * generator that decides at each boot which of them to pull in, and a login hook.
+ * The first-boot machinery generalize installs into an image (SPEC 6): three systemd units that start
+ * the runner (firstboot.bash), a generator that decides at each boot which of them to pull in, and a
+ * login hook.
  *
  * The generator is a few lines of sh that read State.ini: in IMAGE_STATE_COMPLETE it adds nothing,
- * so a set-up machine never even starts the agent (the whole cost is one small file read per boot).
+ * so a set-up machine never even starts the runner (the whole cost is one small file read per boot).
  */
 export const AGENT_DIR = '/usr/lib/sysprep';
+/** the whole tool, on its own Node.js runtime: plans at boot, the interactive OOBE, audit mode's dialog */
 export const AGENT = `${AGENT_DIR}/sysprep`;
+/** the first-boot runner (bash): carries out the plans */
+export const FIRSTBOOT = `${AGENT_DIR}/firstboot`;
 export const UNIT_DIR = '/usr/lib/systemd/system';
 export const GENERATOR = '/usr/lib/systemd/system-generators/sysprep-generator';
 export const PROFILE_HOOK = '/etc/profile.d/sysprep.sh';
@@ -15,10 +19,15 @@ export const MARKERS = {
   specializeInProgress: '/var/lib/sysprep/state/specialize.inprogress',
   oobeInProgress: '/var/lib/sysprep/state/oobe.inprogress',
   logonPending: '/var/lib/sysprep/state/logon-pending',
-  firstBoot: '/var/lib/sysprep/state/firstboot.json',
-  autologon: '/var/lib/sysprep/state/autologon.json',
-  firstLogonDir: '/var/lib/sysprep/firstlogon',
+  /** the clone's SSH host keys are still to be made (left by the seal, removed by the host-keys unit) */
+  hostKeysPending: '/var/lib/sysprep/state/host-keys.pending',
+  /** the steps of the running phase: a "PHASE TARGET TIME" line, then "STEP-ID TIME" lines */
+  steps: '/var/lib/sysprep/state/firstboot.steps',
+  /** AutoLogon: "USER COUNT" */
+  autologon: '/var/lib/sysprep/state/autologon',
+  firstLogonCommands: '/var/lib/sysprep/firstlogon/commands',
 } as const;
+
 
 /** The console login prompts the OOBE and audit mode stand in front of, and autologin replaces. */
 export const CONSOLE_GETTYS = ['getty@tty1.service', 'serial-getty@ttyS0.service'] as const;
@@ -46,7 +55,32 @@ Conflicts=shutdown.target
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-ExecStart=${AGENT} agent specialize
+ExecStart=${FIRSTBOOT} specialize
+StandardOutput=journal+console
+StandardError=journal+console
+TimeoutStartSec=infinity
+`;
+
+/**
+ * The clone's SSH host keys, beside the rest of the boot (specialize and the OOBE included): an RSA key
+ * costs seconds of CPU (many under emulation), and only sshd needs to wait for it. Pulled in while the
+ * keys are pending (a marker the seal leaves, removed once they exist), so a power loss in the
+ * middle is made good at the next boot, whatever the image state by then.
+ */
+export const HOST_KEYS_UNIT = `[Unit]
+Description=System Preparation: this clone's SSH host keys
+Documentation=file://${AGENT_DIR}/README
+DefaultDependencies=no
+# as early as the root is writable: the keys and the plan need nothing else
+After=systemd-remount-fs.service
+RequiresMountsFor=/etc/ssh /var/lib/sysprep/state
+Before=ssh.service sshd.service ssh.socket sshd.socket shutdown.target
+Conflicts=shutdown.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=${FIRSTBOOT} host-keys
 StandardOutput=journal+console
 StandardError=journal+console
 TimeoutStartSec=infinity
@@ -63,7 +97,7 @@ ${BEFORE_LOGINS}
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-ExecStart=${AGENT} agent oobe
+ExecStart=${FIRSTBOOT} oobe
 StandardInput=tty
 StandardOutput=tty
 StandardError=journal+console
@@ -82,7 +116,7 @@ ${BEFORE_LOGINS}
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-ExecStart=${AGENT} agent audit
+ExecStart=${FIRSTBOOT} audit
 StandardOutput=journal+console
 StandardError=journal+console
 TimeoutStartSec=infinity
@@ -104,6 +138,7 @@ autologin_root() {
       serial-*) baud="--keep-baud 115200,57600,38400,9600 " ;;
       *) baud="--noclear " ;;
     esac
+    # shellcheck disable=SC2016 # $TERM is systemd's, expanded when the getty starts
     printf '[Service]\\nExecStart=\\nExecStart=-/sbin/agetty --autologin root %s%%I $TERM\\n' "$baud" > "$out/$unit.d/sysprep-audit-autologin.conf"
   done
 }
@@ -122,19 +157,23 @@ case "$state" in
       want multi-user.target sysprep-oobe.service
     fi ;;
 esac
+# the host keys, whatever the state, until they are made (a power loss while they were being made included)
+if [ -e ${MARKERS.hostKeysPending} ]; then want multi-user.target sysprep-host-keys.service; fi
 exit 0
 `;
 
 /** Login hook: audit mode's auditUser pass and dialog, FirstLogonCommands, AutoLogon's LogonCount. */
 export const PROFILE_SCRIPT = `# sysprep: first-logon work (FirstLogonCommands, AutoLogon count, audit mode). Costs one test when idle.
-if [ -e ${MARKERS.logonPending} ] && [ -x ${AGENT} ]; then
-  ${AGENT} agent logon
+if [ -e ${MARKERS.logonPending} ] && [ -x ${FIRSTBOOT} ]; then
+  ${FIRSTBOOT} logon
 fi
 `;
 
-export const README = `This directory holds sysprep's first-boot agent: a Node.js runtime (node), the bundled tool
-(sysprep.mjs, with the CLDR data it reads in cldr/) and its launcher (sysprep). It was installed by
-\`sysprep /generalize\`. The units sysprep-specialize, sysprep-oobe and sysprep-audit run only when
-/var/lib/sysprep/state/State.ini asks for them (the generator ${GENERATOR} decides at boot).
-Logs: /var/log/sysprep/panther/setupact.log and setuperr.log.
+export const README = `This directory holds sysprep's first-boot agent: the runner (firstboot, bash), which carries out
+the plans in /var/lib/sysprep/state/plans/, and the whole tool on its own Node.js runtime (node, the
+bundled sysprep.mjs with the CLDR data it reads in cldr/, and its launcher sysprep), which plans at
+boot when the answer file changed, asks the interactive OOBE's questions and shows audit mode's dialog.
+It was installed by \`sysprep /generalize\`. The units sysprep-specialize, sysprep-oobe and
+sysprep-audit run only when /var/lib/sysprep/state/State.ini asks for them (the generator
+${GENERATOR} decides at boot). Logs: /var/log/sysprep/panther/setupact.log and setuperr.log.
 `;

@@ -6,7 +6,7 @@
  *
  * "What happens on Linux" is the model's own text: the `linux` line of a setting, or its describe()
  * run by `unattend check` on representative examples (EXAMPLES). Where the code that applies the settings
- * (src/core/engine.ts at sysprep time, src/agent/agent.ts at first boot) does less than, or differs from,
+ * (src/core/engine.ts at sysprep time, src/agent/plan.ts and the runner at first boot) does less than, or differs from,
  * the model, STATUS says so; the test checks that settings marked as unread are still read by nothing.
  */
 import { WINDOWS_COMPONENTS, WINDOWS_ONLY_SETTINGS } from '../answer-file/catalog.js';
@@ -44,19 +44,28 @@ const REGISTRATION_NOTE = 'the first value of the generalize, specialize or oobe
 /** Keyed by `Short/Path` (the setting's path as the tables show it). Checked against engine.ts and agent.ts. */
 export const STATUS: Readonly<Record<string, SettingStatus>> = {
   'Deployment/Reseal': {
-    note: 'in auditUser only Mode OOBE is applied yet; with Mode Audit the machine stays in audit mode without a reboot or shutdown',
+    note: 'applied after the other settings of its pass, by the Windows 10 table: Mode Audit in auditUser restarts (or, with ' +
+      'ForceShutdownNow, shuts down) into audit mode; without Mode in auditUser the System Preparation Tool dialog asks',
   },
   'Deployment/RunSynchronous/RunSynchronousCommand': {
     note: 'WillReboot OnRequest: exit 0 goes on, 1 restarts then runs the next command, 2 restarts and runs it again, ' +
       'any other code fails the pass; otherwise a non-zero exit is logged, not fatal. Output goes to the UnattendGC log',
   },
-  'Deployment/RunAsynchronous/RunAsynchronousCommand': { notApplied: 'all', unread: 'runAsynchronous' },
-  'Deployment/AuditComputerName': { notApplied: 'all', unread: 'auditComputerName' },
-  'Deployment/ExtendOSPartition': { notApplied: 'all', unread: 'extendOSPartition' },
+  'Deployment/RunAsynchronous/RunAsynchronousCommand': {
+    note: 'after the pass\'s RunSynchronous commands, each started as a transient systemd unit of its own ' +
+      '(sysprep-async-PASS-ORDER.service; its output is in the journal); Credentials are not used',
+  },
+  'Deployment/AuditComputerName': { note: 'the host name is set at once, as ComputerName does; MustReboot then restarts the machine once' },
+  'Deployment/ExtendOSPartition': {
+    note: 'ext2/3/4, XFS and btrfs, with the image\'s sfdisk, partx and resize2fs / xfs_growfs / btrfs (a GPT backup header is ' +
+      'moved to the disk\'s end first); a root file system on a whole disk is grown alone; LVM, RAID and missing tools are ' +
+      'logged and left alone; a failure is a warning, not the end of the pass (best effort, as on Windows). In the generalize ' +
+      'pass it extends the running system only (not an offline --root or --image); at first boot it starts the Node.js agent',
+  },
   'Deployment/DuplicatorDescription': {
     note: `written to ${PATHS.imageIni} by \`sysprep /generalize\`, shown by \`sysprep state --json\` and on the interactive OOBE's welcome screen`,
   },
-  'Deployment/DeviceForm': { notApplied: 'all', unread: 'deviceForm' },
+  'Deployment/DeviceForm': { note: 'CHASSIS= in /etc/machine-info, which hostnamectl set-chassis writes; a code without a systemd chassis type is logged and skipped' },
   'PnpSysprep/PersistAllDeviceInstalls': {
     note: 'applied by the generalize providers udev-persistent-net, net-hwaddr, netplan, networkmanager and hardware-state ' +
       "(systemd's saved backlight and rfkill state is kept too), and initramfs-hostonly keeps a host-only initramfs; without it " +
@@ -69,17 +78,16 @@ export const STATUS: Readonly<Record<string, SettingStatus>> = {
     note: 'the host name is the name in lower case, other characters turned into "-"; the pretty host name is not set yet',
   },
   'Shell-Setup/TimeZone': { note: 'an IANA name (Europe/Berlin) present in /usr/share/zoneinfo is taken as it is' },
-  'Shell-Setup/RegisteredOwner': { notApplied: ['auditUser'], note: REGISTRATION_NOTE },
-  'Shell-Setup/RegisteredOrganization': { notApplied: ['auditUser'], note: REGISTRATION_NOTE },
+  'Shell-Setup/RegisteredOwner': { note: REGISTRATION_NOTE },
+  'Shell-Setup/RegisteredOrganization': { note: REGISTRATION_NOTE },
   'Shell-Setup/CopyProfile': { note: 'copies the regular dot-files of /root, not histories, caches or .ssh' },
   'Shell-Setup/UserAccounts/LocalAccounts/LocalAccount': {
-    notApplied: ['auditSystem'],
     note: 'the login name is the Name in lower case; a Group that is neither a Windows built-in group nor a group of the ' +
       'image is skipped with a warning; Description is not used',
   },
   'Shell-Setup/AutoLogon': {
-    notApplied: ['specialize', 'auditSystem'],
-    note: 'getty@tty1 and serial-getty@ttyS0 log the user on until LogonCount logons (1 when not given) are used up; Domain is not used',
+    note: 'getty@tty1 and serial-getty@ttyS0 log the user on until LogonCount logons (1 when not given) are used up, counted ' +
+      'before each automatic logon; LogonCount 0 logs nobody on; in auditSystem, Administrator (root) is logged on by audit mode anyway. Domain is not used',
   },
   'Shell-Setup/FirstLogonCommands/SynchronousCommand': {
     note: 'run with /bin/sh, in Order, at the first logon of every user (not only the OOBE user); RequiresUserInput is not used',
@@ -92,13 +100,13 @@ export const STATUS: Readonly<Record<string, SettingStatus>> = {
     note: '`unattend check` reports it as ignored, but the first-boot OOBE reads it: true skips the page that creates the first user',
   },
   'International-Core/InputLocale': {
-    note: 'only the first keyboard is set yet (/etc/default/keyboard or /etc/vconsole.conf, no xorg.conf.d file), and its ' +
-      "layout is the keyboard's country: the image's evdev.xml is not consulted yet",
+    note: 'only the first keyboard is set yet (/etc/default/keyboard or /etc/vconsole.conf, no xorg.conf.d file); its layout and ' +
+      "variant come from the image's evdev.xml when it has one, else the keyboard's country",
   },
   'International-Core/SystemLocale': { note: LOCALE_NOTE },
   'International-Core/UILanguage': { note: LOCALE_NOTE },
   'International-Core/UserLocale': { note: LOCALE_NOTE },
-  'International-Core/UILanguageFallback': { notApplied: 'all', unread: 'uiLanguageFallback' },
+  'International-Core/UILanguageFallback': { note: 'LANGUAGE= is set to the UI language, then the fallback (de_DE:en_US), with LANG' },
 };
 
 // ---------------------------------------------------------------------------------------------------------

@@ -40,8 +40,9 @@ import { TargetLock } from './lock.js';
 import { loadTarget, notAnOsRoot, Target } from './target.js';
 import { VERSION } from './version.js';
 import { FoundAnswerFile, findAnswerFile, loadExplicitAnswerFile } from '../answer-file/locate.js';
-import { getPassSettings, hasSettingsForPass, markPassProcessed, scrubSensitive, serialize } from '../answer-file/index.js';
+import { chassisForDeviceForm, getPassSettings, hasSettingsForPass, markPassProcessed, scrubSensitive, serialize } from '../answer-file/index.js';
 import type { Pass as AnswerPass } from '../answer-file/types.js';
+import { extendOsPartition } from '../agent/extend-partition.js';
 import { agentRuntimeProblem, agentSource, installAgent } from '../agent/install.js';
 
 export type PowerAction = 'quit' | 'reboot' | 'shutdown';
@@ -441,7 +442,7 @@ async function process_(
   progress.finishedAt = new Date().toISOString();
   writeProgress(fs, progress);
   // the first-boot agent: it runs specialize and then OOBE or audit mode at the next boot
-  installAgent(target, log);
+  installAgent(target, log, next);
   fs.writeText(PATHS.successTag, '', { mode: 0o644 });
   log.info(`FCreateTagFile:Successfully created tag file ${PATHS.successTag}`);
   log.info(`Image state is now ${next}${req.dryRun ? ' (dry run: not written)' : ''}`);
@@ -478,6 +479,37 @@ export function answerSearchPass(req: Pick<RunRequest, 'generalize' | 'mode'>): 
 }
 
 /**
+ * Deployment settings of the generalize pass that act on the image itself: DeviceForm (the chassis in
+ * /etc/machine-info, as hostnamectl set-chassis writes it) and ExtendOSPartition, which grows the
+ * partition of the system being generalized: the running one only (an offline root's disk is not
+ * this machine's; the specialize pass extends each clone's own).
+ */
+function applyGeneralizeDeployment(fs: RootFs, log: PantherLog, gen: ReturnType<typeof getPassSettings>): void {
+  const form = gen.deployment.deviceForm;
+  if (form !== undefined) {
+    const chassis = chassisForDeviceForm(form);
+    if (!chassis) log.info(`Answer file: DeviceForm ${form} has no systemd chassis type; not set`);
+    else {
+      const kept = (fs.readText('/etc/machine-info') ?? '').split('\n').filter((l) => l && !/^CHASSIS=/.test(l));
+      fs.writeText('/etc/machine-info', [...kept, `CHASSIS=${chassis}`].join('\n') + '\n', { detail: `CHASSIS=${chassis}` });
+      log.info(`Answer file: DeviceForm ${form}: chassis ${chassis} (/etc/machine-info)`);
+    }
+  }
+  const extend = gen.deployment.extendOSPartition;
+  if (extend?.extend) {
+    if (fs.root !== '/') log.info('Answer file: ExtendOSPartition in the generalize pass extends the running system; this target is offline, so it is not applied (in specialize it extends each clone)');
+    else if (fs.dryRun) log.info('Answer file: ExtendOSPartition: a dry run; the root partition would be extended');
+    else {
+      try {
+        extendOsPartition({ log }, extend.sizeMB || undefined);
+      } catch (err) {
+        log.warn(`Answer file: ExtendOSPartition: ${describeError(err)}; the partition is not extended`);
+      }
+    }
+  }
+}
+
+/**
  * The answer file's generalize settings and its cache (SPEC 5): what Linux keeps of the image's
  * registration (DuplicatorDescription, RegisteredOwner, RegisteredOrganization) goes to
  * /var/lib/sysprep/state/Image.ini, where `sysprep state --json` and the OOBE show it; the generalize
@@ -504,6 +536,7 @@ function applyAnswerFile(fs: RootFs, log: PantherLog, answer: FoundAnswerFile, r
     const scrubbed = scrubSensitive(answer.doc, 'generalize');
     log.info(`Answer file: generalize pass marked processed${scrubbed ? `; ${scrubbed} sensitive values deleted` : ''}`);
   }
+  if (gen) applyGeneralizeDeployment(fs, log, gen);
   fs.makeDirectory(path.posix.dirname(PATHS.cachedUnattend), 0o755);
   fs.writeText(PATHS.cachedUnattend, serialize(answer.doc), { mode: 0o600 });
   if (!fs.dryRun) nodefs.chownSync(fs.resolve(PATHS.cachedUnattend), 0, 0);

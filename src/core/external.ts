@@ -112,6 +112,7 @@ export function descriptorProviders(d: Descriptor): Provider[] {
     order: d.order,
     defaultEnabled: d.defaultEnabled,
     source: d.file,
+    external: { command: d.commands[pass]!, timeout: d.timeout },
     // the validate entry point runs once, before anything changes
     ...(d.validate && i === 0 ? { validate: (ctx: ProviderContext) => runExternal(ctx, d, 'validate', d.validate!) } : {}),
     run: (ctx: ProviderContext) => runExternal(ctx, d, pass, d.commands[pass]!),

@@ -15,4 +15,9 @@ export const PATHS = {
   cachedUnattend: '/var/lib/sysprep/unattend.xml',
   adminProviders: '/etc/sysprep/providers.d',
   vendorProviders: '/usr/lib/sysprep/providers.d',
+  /**
+   * systemd applies its presets when it boots with machine-id "uninitialized" (a first boot); this
+   * file, written by the first-boot-presets provider, makes them change nothing; specialize removes it.
+   */
+  presetGuard: '/etc/systemd/system-preset/00-sysprep-first-boot.preset',
 } as const;

@@ -55,6 +55,14 @@ export interface Provider {
   source?: string;
   validate?(ctx: ProviderContext): void | Promise<void>;
   run(ctx: ProviderContext): void | Promise<void>;
+  /**
+   * Specialize providers: whether run() has anything to do in this image, asked when the first boot is
+   * planned (at seal time, or at boot). A built-in provider runs in the Node.js agent, which then has
+   * to start: one that says no is left out of the plan. Omitted: it always runs.
+   */
+  firstBootWork?(fs: RootFs): boolean;
+  /** An external provider's entry point for this pass, as the first-boot runner starts it. */
+  external?: { command: readonly string[]; timeout: number };
 }
 
 export function defineProvider(p: Provider): Provider {

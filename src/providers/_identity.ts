@@ -38,7 +38,7 @@ export function configText(ctx: ProviderContext, p: string): string | undefined 
 }
 
 /** Regular files matching the patterns (links and directories are skipped), each once. */
-export function configFiles(ctx: ProviderContext, patterns: readonly string[]): string[] {
+export function configFiles(ctx: Pick<ProviderContext, 'fs'>, patterns: readonly string[]): string[] {
   const out: string[] = [];
   for (const pattern of patterns) {
     for (const p of ctx.fs.glob(pattern, { throughLinks: false })) {

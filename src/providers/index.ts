@@ -18,6 +18,7 @@ import dhcpServerState from './dhcp-server-state.js';
 import docker from './docker.js';
 import dovecotData from './dovecot-data.js';
 import firewallRules from './firewall-rules.js';
+import firstBootPresets from './first-boot-presets.js';
 import flagReconfiguration from './flag-reconfiguration.js';
 import hardwareState from './hardware-state.js';
 import historyFiles from './history-files.js';
@@ -88,6 +89,7 @@ export const BUILT_IN_PROVIDERS: readonly Provider[] = [
   docker,
   dovecotData,
   firewallRules,
+  firstBootPresets,
   flagReconfiguration,
   hardwareState,
   historyFiles,

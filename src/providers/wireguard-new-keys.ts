@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { defineProvider, ProviderContext } from '../core/provider.js';
+import type { RootFs } from '../rootfs/rootfs.js';
 import { configFiles } from './_identity.js';
 import { count, editLines } from './_shared.js';
 import { WG_KEY_MARKER, WIREGUARD_CONFIGS } from './wireguard-keys.js';
@@ -35,13 +36,19 @@ export function runInTarget(ctx: ProviderContext, argv: string[], input = ''): s
   return r.stdout;
 }
 
+/** The configurations where wireguard-keys left its marker. */
+function pendingConfigs(fs: RootFs): string[] {
+  return configFiles({ fs }, WIREGUARD_CONFIGS).filter((f) => (fs.readText(f) ?? '').split('\n').some((l) => l.trim() === WG_KEY_MARKER));
+}
+
 export default defineProvider({
   id: 'wireguard-new-keys',
   summary: 'Write a new WireGuard private key (wg genkey) where wireguard-keys removed one',
   pass: 'specialize',
   defaultEnabled: true,
+  firstBootWork: (fs) => pendingConfigs(fs).length > 0,
   run(ctx) {
-    const pending = configFiles(ctx, WIREGUARD_CONFIGS).filter((f) => (ctx.fs.readText(f) ?? '').split('\n').some((l) => l.trim() === WG_KEY_MARKER));
+    const pending = pendingConfigs(ctx.fs);
     if (!pending.length) return;
     const wg = WG_PATHS.find((p) => ctx.fs.isFile(p));
     if (!wg) {

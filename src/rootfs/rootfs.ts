@@ -165,6 +165,19 @@ export class RootFs {
     }
   }
 
+  /** The bytes of a file (what the run pretended, in a dry run), or undefined when it cannot be read. */
+  readBytes(p: string): Buffer | undefined {
+    try {
+      const host = this.resolve(p, true);
+      if (this.gone(host)) return undefined;
+      if (this.pretendContent.has(host)) return this.pretendContent.get(host)!;
+      if (this.pretendEmptied.has(host)) return Buffer.alloc(0);
+      return fs.readFileSync(host);
+    } catch {
+      return undefined;
+    }
+  }
+
   readLink(p: string): string | undefined {
     try {
       return fs.readlinkSync(this.resolve(p, false));

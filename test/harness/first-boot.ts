@@ -64,7 +64,10 @@ export async function boot(img: { image: string; kernel: string; initrd: string 
   return guest;
 }
 
-/** Log in on the serial console and power the machine off. */
+/**
+ * Log in on the serial console and power the machine off once the boot is complete: the login prompt
+ * comes first, while sshd still waits for the clone's host keys (ssh-keygen's RSA key takes a while).
+ */
 export async function loginAndPowerOff(g: Guest, user: string, password: string): Promise<void> {
   await g.waitFor(/login: $/m, BOOT_TIMEOUT);
   const at = g.serial().length;
@@ -72,7 +75,8 @@ export async function loginAndPowerOff(g: Guest, user: string, password: string)
   await g.waitFor(/Password: ?$/m, 60_000, at);
   g.type(`${password}\n`);
   await g.waitFor(/[#$] $/m, 60_000, at);
-  g.type(user === 'root' ? 'poweroff\n' : `echo '${password}' | sudo -S poweroff\n`);
+  const off = user === 'root' ? 'poweroff' : `echo '${password}' | sudo -S poweroff`;
+  g.type(`systemctl is-system-running --wait; ${off}\n`);
 }
 
 /** Does `password` verify against the shadow hash (libcrypt through python3's crypt module)? */

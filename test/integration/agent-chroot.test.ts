@@ -1,9 +1,10 @@
 /**
- * The first-boot agent's phases run inside a generalized root with chroot (its own runtime, the
- * image's useradd, chpasswd and ssh-keygen), for what the QEMU boots do not cover in detail: the
- * generator's decisions for every state, RunSynchronous WillReboot/OnRequest across "reboots",
- * CopyProfile, AutoLogon with LogonCount, FirstLogonCommands once per user, the cache scrubbed.
- * Each chroot runs in its own UTS namespace, so nothing can rename this machine.
+ * The first-boot phases run inside a generalized root with chroot (the runner, the image's bash,
+ * useradd, chpasswd and ssh-keygen), for what the QEMU boots do not cover in detail: the generator's
+ * decisions for every state, RunSynchronous WillReboot/OnRequest across "reboots", CopyProfile,
+ * AutoLogon with LogonCount, FirstLogonCommands once per user, the cache scrubbed. The plans sealed
+ * by generalize are carried out without the Node.js agent. Each chroot runs in its own UTS namespace,
+ * so nothing can rename this machine.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -60,13 +61,15 @@ after(() => {
 
 describe('the first-boot agent in a chroot', { concurrency: false }, () => {
   it('the generator pulls in exactly what each state asks for, and nothing in COMPLETE', () => {
+    const KEYS = 'multi-user.target.wants/sysprep-host-keys.service';
     const cases: [string, string[], boolean][] = [
-      ['IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE', ['multi-user.target.wants/sysprep-oobe.service', 'sysinit.target.wants/sysprep-specialize.service'], false],
-      ['IMAGE_STATE_GENERALIZE_RESEAL_TO_AUDIT', ['multi-user.target.wants/sysprep-audit.service', 'sysinit.target.wants/sysprep-specialize.service'], true],
-      ['IMAGE_STATE_SPECIALIZE_RESEAL_TO_OOBE', ['multi-user.target.wants/sysprep-oobe.service'], false],
-      ['IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT', ['multi-user.target.wants/sysprep-audit.service'], true],
-      ['IMAGE_STATE_COMPLETE', [], false],
-      ['IMAGE_STATE_UNDEPLOYABLE', [], false], // a failed sysprep run on the golden machine: nothing at boot
+      ['IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE', [KEYS, 'multi-user.target.wants/sysprep-oobe.service', 'sysinit.target.wants/sysprep-specialize.service'], false],
+      ['IMAGE_STATE_GENERALIZE_RESEAL_TO_AUDIT', ['multi-user.target.wants/sysprep-audit.service', KEYS, 'sysinit.target.wants/sysprep-specialize.service'], true],
+      ['IMAGE_STATE_SPECIALIZE_RESEAL_TO_OOBE', [KEYS, 'multi-user.target.wants/sysprep-oobe.service'], false],
+      ['IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT', ['multi-user.target.wants/sysprep-audit.service', KEYS], true],
+      // while the host keys are pending (sealed, not made yet), their unit comes whatever the state
+      ['IMAGE_STATE_COMPLETE', [KEYS], false],
+      ['IMAGE_STATE_UNDEPLOYABLE', [KEYS], false], // a failed sysprep run on the golden machine: nothing else at boot
     ];
     const saved = read(root, '/var/lib/sysprep/state/State.ini');
     try {
@@ -81,6 +84,14 @@ describe('the first-boot agent in a chroot', { concurrency: false }, () => {
         assert.equal(fs.existsSync(path.join(dir, 'serial-getty@ttyS0.service.d/sysprep-audit-autologin.conf')), autologin, `${st} autologin`);
         for (const w of wants) assert.ok(fs.existsSync(path.join(root, 'usr/lib/systemd/system', path.basename(w))), `${w} is installed`);
       }
+      // once the keys exist, a set-up machine starts nothing
+      const pending = path.join(root, 'var/lib/sysprep/state/host-keys.pending');
+      fs.renameSync(pending, `${pending}.saved`);
+      setState('IMAGE_STATE_COMPLETE');
+      fs.rmSync(path.join(root, 'run/gen'), { recursive: true, force: true });
+      assert.equal(inRoot(['/usr/lib/systemd/system-generators/sysprep-generator', '/run/gen']).status, 0);
+      assert.equal(fs.existsSync(path.join(root, 'run/gen')), false, 'COMPLETE: the generator adds nothing at all');
+      fs.renameSync(`${pending}.saved`, pending);
       // an interrupted specialize (UNDEPLOYABLE + marker) is run again
       setState('IMAGE_STATE_UNDEPLOYABLE');
       fs.writeFileSync(path.join(root, 'var/lib/sysprep/state/specialize.inprogress'), 'oobe\n');
@@ -95,11 +106,14 @@ describe('the first-boot agent in a chroot', { concurrency: false }, () => {
   });
 
   it('specialize: OnRequest exit 2 stops for a restart and runs the same command again; then the rest, in Order', () => {
-    const first = inRoot(['/usr/lib/sysprep/sysprep', 'agent', 'specialize']);
+    assert.ok(fs.existsSync(path.join(root, 'var/lib/sysprep/state/plans/specialize.plan')), 'generalize sealed a plan');
+    const first = inRoot(['/usr/lib/sysprep/firstboot', 'specialize']);
     assert.equal(first.status, 0, first.out);
     assert.equal(state(), 'IMAGE_STATE_UNDEPLOYABLE', 'waiting for the restart');
     assert.equal(read(root, '/var/tmp/runs'), 'one\n');
-    const second = inRoot(['/usr/lib/sysprep/sysprep', 'agent', 'specialize']);
+    assert.equal(fs.readdirSync(path.join(root, 'etc/ssh')).filter((n) => /^ssh_host_.*_key$/.test(n)).length, 3,
+      'the first RunSynchronous command ran with the clone\'s host keys in place');
+    const second = inRoot(['/usr/lib/sysprep/firstboot', 'specialize']);
     assert.equal(second.status, 0, second.out);
     assert.equal(state(), 'IMAGE_STATE_SPECIALIZE_RESEAL_TO_OOBE');
     assert.equal(read(root, '/var/tmp/runs'), 'one\none\ntwo\n', 'order 1 again (exit 2), then order 2');
@@ -107,24 +121,37 @@ describe('the first-boot agent in a chroot', { concurrency: false }, () => {
     assert.equal(fs.readlinkSync(path.join(root, 'etc/localtime')), '/usr/share/zoneinfo/Asia/Tokyo');
     assert.equal(read(root, '/etc/skel/.vimrc'), 'set number\n', "CopyProfile: root's profile became /etc/skel");
     assert.equal(fs.existsSync(path.join(root, 'etc/skel/.bash_history')), false);
-    assert.equal(fs.readdirSync(path.join(root, 'etc/ssh')).filter((n) => /^ssh_host_.*_key$/.test(n)).length, 3);
+    // the host-keys unit makes them beside specialize; RunSynchronous commands wait for them (here,
+    // without systemd, the runner makes them in the first command's place)
+    assert.equal(fs.existsSync(path.join(root, 'var/lib/sysprep/state/host-keys.pending')), false);
+    const keys = inRoot(['/usr/lib/sysprep/firstboot', 'host-keys']);
+    assert.equal(keys.status, 0, keys.out);
+    assert.equal(keys.out, '', 'the unit has nothing left to do');
+    const made = fs.readdirSync(path.join(root, 'etc/ssh')).filter((n) => /^ssh_host_/.test(n)).sort();
+    assert.deepEqual(made, ['ssh_host_ecdsa_key', 'ssh_host_ecdsa_key.pub', 'ssh_host_ed25519_key', 'ssh_host_ed25519_key.pub', 'ssh_host_rsa_key', 'ssh_host_rsa_key.pub']);
+    assert.match(read(root, '/etc/ssh/ssh_host_ed25519_key.pub'), / root@chroot-01\n$/, 'made after specialize: the clone\'s own name');
+    assert.equal(fs.statSync(path.join(root, 'etc/ssh/ssh_host_rsa_key')).mode & 0o777, 0o600);
     const log = read(root, '/var/log/sysprep/panther/setupact.log');
     assert.match(log, /specialize pass resumed after an interruption/);
     assert.match(log, /hostname: already done before the interruption/);
     assert.match(read(root, '/var/log/sysprep/panther/unattendgc/setupact.log'), /RunSynchronous 1 exited 2/);
+    assert.doesNotMatch(log, /Planned at boot/, 'the sealed plan was carried out: no Node.js agent');
+    assert.equal(fs.existsSync(path.join(root, 'etc/systemd/system-preset/00-sysprep-first-boot.preset')), false, 'the preset guard is gone');
+    assert.equal(fs.existsSync(path.join(root, 'var/lib/sysprep/state/plans/specialize.plan')), false, 'the plan (with its secrets) is gone');
   });
 
   it('oobeSystem: accounts, groups, hidden and plain passwords, AutoLogon, FirstLogonCommands; COMPLETE; secrets scrubbed', () => {
-    const r = inRoot(['/usr/lib/sysprep/sysprep', 'agent', 'oobe']);
+    const r = inRoot(['/usr/lib/sysprep/firstboot', 'oobe']);
     assert.equal(r.status, 0, r.out);
     assert.equal(state(), 'IMAGE_STATE_COMPLETE');
+    assert.deepEqual(fs.readdirSync(path.join(root, 'var/lib/sysprep/state/plans')), [], 'no plan left');
     assert.match(read(root, '/etc/group'), /^sudo:x:\d+:.*\bdeploy\b/m, 'Administrators → sudo');
     assert.match(read(root, '/etc/group'), /^users:x:\d+:.*\bdeploy\b/m, 'Users → users');
     assert.ok(verifies(shadowOf(root, 'deploy'), 'S3cret-Pass!'));
     assert.ok(verifies(shadowOf(root, 'root'), 'Root-Pass!'), 'a PlainText=false password, decoded');
     const dropin = read(root, '/etc/systemd/system/serial-getty@ttyS0.service.d/sysprep-autologon.conf');
-    assert.match(dropin, /--autologin deploy/);
-    assert.match(dropin, /ExecStartPre=-\/usr\/lib\/sysprep\/sysprep agent autologon-tick/);
+    assert.match(dropin, /^ExecStart=-\/usr\/lib\/sysprep\/firstboot getty %I \$TERM$/m);
+    assert.equal(read(root, '/var/lib/sysprep/state/autologon'), 'deploy 2\n');
     const cache = read(root, '/var/lib/sysprep/unattend.xml');
     assert.ok(!cache.includes('S3cret-Pass!') && !cache.includes('UgBvAG8A'), 'scrubbed');
     assert.match(cache, /<settings pass="specialize" wasPassProcessed="true">/);
@@ -135,12 +162,22 @@ describe('the first-boot agent in a chroot', { concurrency: false }, () => {
   });
 
   it('AutoLogon: LogonCount 2 means two automatic logons, then the console asks again', () => {
-    assert.equal(inRoot(['/usr/lib/sysprep/sysprep', 'agent', 'autologon-tick']).status, 0);
-    assert.ok(fs.existsSync(path.join(root, 'etc/systemd/system/getty@tty1.service.d/sysprep-autologon.conf')));
-    assert.match(read(root, '/var/lib/sysprep/state/autologon.json'), /"remaining":1/);
-    inRoot(['/usr/lib/sysprep/sysprep', 'agent', 'autologon-tick']);
-    assert.equal(fs.existsSync(path.join(root, 'etc/systemd/system/getty@tty1.service.d/sysprep-autologon.conf')), false);
-    assert.equal(fs.existsSync(path.join(root, 'var/lib/sysprep/state/autologon.json')), false);
+    // agetty needs a real terminal (the QEMU boots have one): here a stand-in prints what it was given
+    const agetty = path.join(root, 'sbin/agetty');
+    fs.renameSync(agetty, `${agetty}.real`);
+    fs.writeFileSync(agetty, '#!/bin/sh\necho "agetty $*"\n', { mode: 0o755 });
+    try {
+      const getty = (tty: string) => inRoot(['/usr/lib/sysprep/firstboot', 'getty', tty, 'vt220']).out.trim();
+      assert.equal(getty('ttyS0'), 'agetty --autologin deploy --keep-baud 115200,57600,38400,9600 ttyS0 vt220');
+      assert.equal(read(root, '/var/lib/sysprep/state/autologon'), 'deploy 1\n');
+      assert.equal(getty('tty1'), 'agetty --autologin deploy --noclear tty1 vt220');
+      assert.equal(fs.existsSync(path.join(root, 'etc/systemd/system/getty@tty1.service.d/sysprep-autologon.conf')), false, 'the next boot has plain gettys');
+      assert.equal(fs.existsSync(path.join(root, 'var/lib/sysprep/state/autologon')), false);
+      assert.equal(getty('tty1'), 'agetty --noclear tty1 vt220', 'this boot, too: the count is used up');
+      assert.match(read(root, '/var/log/sysprep/panther/setupact.log'), /AutoLogon: the last automatic logon of deploy, on tty1 \(LogonCount used up\)/);
+    } finally {
+      fs.renameSync(`${agetty}.real`, agetty);
+    }
   });
 
   it('FirstLogonCommands run once, as the user who logs in', () => {
@@ -156,7 +193,7 @@ describe('the first-boot agent in a chroot', { concurrency: false }, () => {
   it('in COMPLETE every phase does nothing', () => {
     const before = read(root, '/etc/hostname');
     for (const phase of ['specialize', 'oobe', 'audit']) {
-      const r = inRoot(['/usr/lib/sysprep/sysprep', 'agent', phase]);
+      const r = inRoot(['/usr/lib/sysprep/firstboot', phase]);
       assert.equal(r.status, 0, r.out);
     }
     assert.equal(state(), 'IMAGE_STATE_COMPLETE');

@@ -1,0 +1,960 @@
+#!/bin/bash
+# sysprep's first-boot runner, the windeploy of this tool (SPEC 6). `sysprep /generalize` installs it as
+# /usr/lib/sysprep/firstboot; the units sysprep-specialize, sysprep-oobe and sysprep-audit, the console
+# gettys (AutoLogon) and the login hook start it.
+#
+# sysprep decides, this script carries out. A pass's work is a *plan*: a bash file of steps that
+# sysprep's TypeScript code wrote (src/agent/plan.ts), at seal time when everything the pass depends on
+# is in the image, or at boot (the Node.js agent, `sysprep agent plan PHASE`) when something changed
+# since: an answer file on the kernel command line or on a medium, a cache edited after sealing. Each
+# step calls one op_* function below; every action exists once, here.
+#
+# Why bash and not the agent's own runtime: under emulation Node.js needs seconds to start, twice per
+# first boot, and a clone's first boot should cost little more than its own work. bash is on every
+# systemd distribution, and the image's own tools (ssh-keygen, useradd, chpasswd) do the work.
+#
+#   firstboot specialize | oobe | audit    a phase, as its unit starts it
+#   firstboot host-keys                    this clone's SSH host keys (a unit of their own)
+#   firstboot logon                        the login hook: FirstLogonCommands, audit mode's auditUser
+#   firstboot getty TTY [AGETTY ARGS...]   a console getty with AutoLogon's remaining count
+#   firstboot do ID OP [ARGS...]           one step of the current phase (the interactive OOBE)
+#
+# While a phase runs the image state is UNDEPLOYABLE and a marker names the phase; each finished step
+# is recorded, so after a power loss the generator starts the phase again and it skips what is done.
+# A failure is logged to setuperr.log and the console and leaves the state UNDEPLOYABLE.
+set -u
+shopt -s nullglob
+umask 022
+
+readonly AGENT_DIR=/usr/lib/sysprep
+readonly NODE_AGENT=$AGENT_DIR/sysprep
+readonly SYSPREP_DIR=/var/lib/sysprep
+readonly STATE_DIR=$SYSPREP_DIR/state
+readonly STATE_INI=$STATE_DIR/State.ini
+readonly PLAN_DIR=$STATE_DIR/plans
+readonly STEPS=$STATE_DIR/firstboot.steps
+readonly CACHE=$SYSPREP_DIR/unattend.xml
+readonly PANTHER=/var/log/sysprep/panther
+readonly UNATTEND_GC=$PANTHER/unattendgc
+readonly SPECIALIZE_MARKER=$STATE_DIR/specialize.inprogress
+readonly OOBE_MARKER=$STATE_DIR/oobe.inprogress
+readonly LOGON_PENDING=$STATE_DIR/logon-pending
+readonly HOST_KEYS_PENDING=$STATE_DIR/host-keys.pending
+readonly AUTOLOGON=$STATE_DIR/autologon
+readonly FIRST_LOGON=$SYSPREP_DIR/firstlogon/commands
+readonly PRESET_GUARD=/etc/systemd/system-preset/00-sysprep-first-boot.preset
+readonly CONSOLE_GETTYS=(getty@tty1.service serial-getty@ttyS0.service)
+readonly SAFE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH=$SAFE_PATH
+
+# return codes of ops that ask for a restart (RunSynchronous WillReboot)
+readonly RC_REBOOT_AFTER=90 # the step is done; restart, then the next step
+readonly RC_REBOOT_AGAIN=91 # restart, then this step again (OnRequest exit code 2)
+
+PHASE=${PHASE:-}
+ERR=''
+declare -A STEPS_DONE=()
+
+# ------------------------------------------------------------------------------------------------
+# logs: the Panther grammar of src/core/panther.ts (local time, level padded to 11, ten spaces where
+# Windows has a message id, the component padded to 6)
+
+log_to() { # DIR COMPONENT LEVEL MESSAGE
+  local dir=$1 component=$2 level=$3 ts line text=''
+  printf -v ts '%(%Y-%m-%d %H:%M:%S)T' -1
+  while IFS= read -r line; do
+    printf -v line '%s, %-11s%10s %-6s %s' "$ts" "$level" '' "$component" "$line"
+    text+=$line$'\n'
+  done <<<"$4"
+  [[ -d $dir ]] || mkdir -p "$dir"
+  printf '%s' "$text" >>"$dir/setupact.log"
+  if [[ $level != Info ]]; then printf '%s' "$text" >>"$dir/setuperr.log"; fi
+}
+log_info() { log_to "$PANTHER" SYSPRP Info "$1"; }
+log_warn() { log_to "$PANTHER" SYSPRP Warning "$1"; }
+log_error() { log_to "$PANTHER" SYSPRP Error "$1"; }
+gc_info() { log_to "$UNATTEND_GC" UNATTD Info "$1"; }
+gc_warn() { log_to "$UNATTEND_GC" UNATTD Warning "$1"; }
+op_log() { # LEVEL MESSAGE: a note the planner left (an unknown time zone, a group the image lacks)
+  case $1 in
+  Warning) log_warn "$2" ;;
+  *) log_info "$2" ;;
+  esac
+}
+# Both files exist from a pass's start, as Windows keeps them: an empty setuperr.log means no problem.
+open_logs() {
+  local dir
+  for dir in "$PANTHER" "$UNATTEND_GC"; do
+    [[ -d $dir ]] || mkdir -p "$dir"
+    : >>"$dir/setupact.log"
+    : >>"$dir/setuperr.log"
+  done
+}
+banner() {
+  local ruler='========================================================'
+  log_info "$ruler"$'\n''===          Beginning of a new sysprep run          ==='$'\n'"$ruler"
+}
+# the unit's console (specialize: journal+console; OOBE: the console itself)
+say() { printf 'sysprep: %s\r\n' "$1"; }
+
+now_iso() { printf -v NOW '%(%Y-%m-%dT%H:%M:%S%z)T' -1; }
+# seconds since this runner started, to a tenth
+readonly STARTED=${EPOCHREALTIME:-0}
+elapsed() {
+  local now=${EPOCHREALTIME:-0} a b
+  a=${STARTED/[.,]/} b=${now/[.,]/}
+  local d=$(((10#$b - 10#$a) / 100000))
+  printf '%d.%d' $((d / 10)) $((d % 10))
+}
+
+# ------------------------------------------------------------------------------------------------
+# files
+
+# The whole content of a file into the variable named $2 (empty when missing); no subshell.
+read_file() {
+  local -n __into=$2
+  __into=''
+  [[ -f $1 ]] && IFS= read -r -d '' __into <"$1"
+  return 0
+}
+
+# Replace a file's contents atomically (a temporary file beside it, then a rename), keeping its mode,
+# owner and security context (cp --attributes-only); nothing is written when the content is the same.
+# MODE: a file of sysprep's own, made with that mode.
+write_file() { # PATH CONTENT [MODE]
+  local path=$1 content=$2 mode=${3:-} current tmp
+  tmp=${path%/*}/.${path##*/}.sysprep-$$
+  if [[ -f $path ]]; then
+    read_file "$path" current
+    [[ $current == "$content" && -z $mode ]] && return 0
+  fi
+  if [[ -n $mode ]]; then
+    (umask 077 && printf '%s' "$content" >"$tmp") && chmod "$mode" "$tmp" || return 1
+  else
+    if [[ -e $path ]]; then cp --attributes-only --preserve=all -- "$path" "$tmp" || return 1; fi
+    printf '%s' "$content" >"$tmp" || return 1
+  fi
+  mv -f -- "$tmp" "$path"
+}
+
+# The image state, written as src/core/state.ts writes it: temporary file, fsync, rename.
+read_state() {
+  local line state=''
+  if [[ -f $STATE_INI ]]; then
+    while IFS= read -r line; do
+      if [[ $line =~ ^ImageState=\"?([A-Z_]+)\"?[[:space:]]*$ ]]; then state=${BASH_REMATCH[1]}; fi
+    done <"$STATE_INI"
+    printf '%s' "${state:-IMAGE_STATE_UNDEPLOYABLE}"
+  else
+    printf 'IMAGE_STATE_COMPLETE'
+  fi
+}
+op_set_state() { # STATE
+  local tmp=$STATE_INI.sysprep-$$
+  [[ -d $STATE_DIR ]] || mkdir -p "$STATE_DIR"
+  printf '[State]\nImageState="%s"\n' "$1" >"$tmp" && sync "$tmp" && mv -f -- "$tmp" "$STATE_INI"
+}
+
+# ------------------------------------------------------------------------------------------------
+# steps: each one once per phase, recorded in $STEPS ("ID TIME" lines after a "PHASE TARGET" header)
+
+load_steps() { # PHASE: the record of an interrupted run of this phase, if there is one
+  local id at phase target
+  STEPS_DONE=()
+  [[ -f $STEPS ]] || return 1
+  {
+    read -r phase target _ || return 1
+    [[ $phase == "$1" ]] || return 1
+    STEPS_TARGET=$target
+    while read -r id at; do STEPS_DONE[$id]=$at; done
+  } <"$STEPS"
+  return 0
+}
+new_steps() { # PHASE TARGET
+  STEPS_DONE=()
+  now_iso
+  printf '%s %s %s\n' "$1" "$2" "$NOW" >"$STEPS"
+}
+mark_done() {
+  now_iso
+  STEPS_DONE[$1]=$NOW
+  printf '%s %s\n' "$1" "$NOW" >>"$STEPS"
+}
+
+# Run a step unless it is recorded as done. An op fails by returning non-zero with $ERR set; the
+# RunSynchronous codes ask for a restart (the record reaches the disk first).
+step() { # ID OP [ARGS...]
+  local id=$1 rc
+  shift
+  if [[ -n ${STEPS_DONE[$id]:-} ]]; then
+    log_info "$id: already done before the interruption"
+    return 0
+  fi
+  ERR=''
+  "$@"
+  rc=$?
+  case $rc in
+  0) mark_done "$id" ;;
+  "$RC_REBOOT_AFTER") mark_done "$id" && sync "$STEPS" ;;
+  "$RC_REBOOT_AGAIN") sync "$STEPS" ;;
+  *) [[ -n $ERR ]] || ERR="$id failed (exit code $rc)" ;;
+  esac
+  return "$rc"
+}
+
+# ------------------------------------------------------------------------------------------------
+# host name
+
+# A name Windows-style (DESKTOP-7K2QF9A), Linux-valid: a prefix (the OS id) and 7 random characters.
+generated_hostname() { # PREFIX
+  local alphabet=abcdefghjkmnpqrstuvwxyz23456789 tail='' b
+  local -a bytes
+  if [[ -n ${SRANDOM:-} ]]; then
+    for _ in 1 2 3 4 5 6 7; do bytes+=("$SRANDOM"); done
+  else
+    read -r -a bytes < <(od -An -N7 -tu1 /dev/urandom)
+  fi
+  for b in "${bytes[@]}"; do tail+=${alphabet:b%${#alphabet}:1}; done
+  printf '%s-%s' "$1" "$tail"
+}
+
+set_hostname() { # NAME
+  local name=$1 hosts line out='' placed=0
+  local -a lines
+  write_file /etc/hostname "$name"$'\n' || return 1
+  read_file /etc/hosts hosts
+  [[ -f /etc/hosts ]] || hosts=$'127.0.0.1\tlocalhost\n'
+  # the golden machine's 127.0.1.1 line goes; this one follows the localhost line
+  mapfile -t lines <<<"${hosts%$'\n'}"
+  for line in "${lines[@]}"; do
+    [[ $line =~ ^127\.0\.1\.1[[:space:]] ]] && continue
+    out+=$line$'\n'
+    if ((!placed)) && [[ $line =~ ^127\.0\.0\.1[[:space:]] ]]; then
+      out+=$'127.0.1.1\t'$name$'\n'
+      placed=1
+    fi
+  done
+  ((placed)) || out=$'127.0.1.1\t'$name$'\n'$out
+  write_file /etc/hosts "$out" || return 1
+  # the kernel's name, now: hostnamectl needs D-Bus, which is not up this early
+  printf '%s' "$name" 2>/dev/null >/proc/sys/kernel/hostname || log_warn "could not set the running host name"
+}
+
+op_hostname() { # NAME WHY
+  set_hostname "$1" || { ERR="could not write the host name $1"; return 1; }
+  log_info "hostname: $1 ($2)"
+}
+op_hostname_generated() { # PREFIX WHY
+  local name
+  name=$(generated_hostname "$1")
+  op_hostname "$name" "$2"
+}
+
+# DeviceForm: the chassis type in /etc/machine-info, as hostnamectl set-chassis writes it.
+op_chassis() { # CHASSIS WHY
+  local info out='' line
+  local -a lines
+  read_file /etc/machine-info info
+  mapfile -t lines <<<"${info%$'\n'}"
+  for line in "${lines[@]}"; do [[ -z $line || $line == CHASSIS=* ]] || out+=$line$'\n'; done
+  write_file /etc/machine-info "${out}CHASSIS=$1"$'\n' || { ERR="could not write /etc/machine-info"; return 1; }
+  log_info "chassis: $1 ($2)"
+}
+
+# ------------------------------------------------------------------------------------------------
+# SSH host keys: the types the image's sshd uses (the planner read its HostKey lines into
+# plans/host-keys), made by a unit of their own beside the rest of the boot: ssh-keygen needs seconds
+# of CPU for an RSA key, and only sshd waits for it. Each key is written under a temporary name and
+# renamed with its .pub once complete: a power loss never leaves half a key behind.
+
+phase_host_keys() {
+  local host type file tmp list i
+  local host_name='' # the clone's name when the plan knew it (ComputerName)
+  local -a host_keys=() made=()
+  PHASE='host-keys'
+  [[ -e $HOST_KEYS_PENDING ]] || return 0
+  open_logs
+  if ! type -P ssh-keygen >/dev/null || [[ ! -d /etc/ssh ]]; then
+    log_info 'ssh-host-keys: none needed (no ssh-keygen or /etc/ssh)'
+    rm -f -- "$HOST_KEYS_PENDING"
+    return 0
+  fi
+  if [[ -f $PLAN_DIR/host-keys ]]; then
+    # shellcheck source=/dev/null
+    source "$PLAN_DIR/host-keys"
+  else
+    host_keys=(rsa /etc/ssh/ssh_host_rsa_key ecdsa /etc/ssh/ssh_host_ecdsa_key ed25519 /etc/ssh/ssh_host_ed25519_key)
+  fi
+  # what a power loss (or a shutdown) left of a key being made
+  local stale
+  for stale in /etc/ssh/.ssh_host_*.sysprep-*; do rm -f -- "$stale"; done
+  set -- "${host_keys[@]}"
+  local -a pending=()
+  while (($# >= 2)); do
+    type=$1 file=$2
+    shift 2
+    [[ -e $file ]] && continue
+    tmp=${file%/*}/.${file##*/}.sysprep-$$
+    rm -f -- "$tmp" "$tmp.pub"
+    if ! ssh-keygen -q -N '' -t "$type" -C "root@${host_name:-localhost}" -f "$tmp" </dev/null >/dev/null; then
+      rm -f -- "$tmp" "$tmp.pub"
+      fail ssh-host-keys "ssh-keygen -t $type failed"
+    fi
+    pending+=("$tmp" "$file")
+  done
+  local took
+  took=$(elapsed)
+  # the keys name the clone, as Debian's and cloud-init's do (root@HOST). The unit starts beside
+  # specialize, whose first step writes the name: the plan's name is used when the seal knew it
+  # (ComputerName), and the comment corrected when specialize chose another (a generated name, an
+  # answer file found at boot)
+  for ((i = 0; i < 100; i++)); do
+    [[ -s /etc/hostname ]] && break
+    sleep 0.1
+  done
+  read -r host </etc/hostname 2>/dev/null || host=localhost
+  set -- "${pending[@]}"
+  while (($# >= 2)); do
+    tmp=$1 file=$2
+    shift 2
+    if [[ ${host:-localhost} != "${host_name:-localhost}" ]]; then
+      ssh-keygen -q -c -C "root@$host" -P '' -f "$tmp" </dev/null >/dev/null 2>&1 || log_warn "ssh-host-keys: the comment of $file stays root@localhost"
+    fi
+    if ! { sync -- "$tmp" "$tmp.pub" && mv -f -- "$tmp.pub" "$file.pub" && mv -f -- "$tmp" "$file"; }; then
+      fail ssh-host-keys "could not write $file"
+    fi
+    made+=("$file")
+  done
+  rm -f -- "$HOST_KEYS_PENDING"
+  if ((${#made[@]})); then
+    printf -v list '%s, ' "${made[@]}"
+    log_info "ssh-host-keys: generated ${list%, } in $took s"
+    say "SSH host keys made: ${list%, }"
+  fi
+}
+
+# ------------------------------------------------------------------------------------------------
+# time zone, locale, keyboard
+
+op_timezone() { # IANA WHY
+  local tz=$1
+  if [[ ! -f /usr/share/zoneinfo/$tz ]]; then
+    log_warn "time zone $tz: /usr/share/zoneinfo/$tz is not in this image (tzdata); not set"
+    return 0
+  fi
+  if [[ ! -L /etc/localtime || ! /etc/localtime -ef /usr/share/zoneinfo/$tz ]]; then
+    ln -sfn -- "/usr/share/zoneinfo/$tz" /etc/localtime || { ERR="could not link /etc/localtime"; return 1; }
+  fi
+  if [[ -f /etc/timezone ]]; then write_file /etc/timezone "$tz"$'\n' || return 1; fi
+  log_info "time zone: $tz ($2)"
+}
+
+# LANG (and LANGUAGE, for UILanguageFallback) for the system: /etc/default/locale (Debian) or
+# /etc/locale.conf (systemd distributions); the locale is compiled when the image can and lacks it.
+op_locale() { # LOCALE WHY [LANGUAGE] [compiled: the planner saw it in the image]
+  local locale=$1 language=${3:-} compiled=${4:-} text gen want entry available
+  text="LANG=$locale"$'\n'
+  [[ -n $language ]] && text+="LANGUAGE=$language"$'\n'
+  if [[ -e /etc/default/locale || ! -e /etc/locale.conf ]]; then write_file /etc/default/locale "$text" || return 1; fi
+  if [[ -e /etc/locale.conf ]]; then write_file /etc/locale.conf "$text" || return 1; fi
+  if [[ $compiled != compiled && -f /etc/locale.gen ]] && type -P locale-gen >/dev/null; then
+    want=${locale,,}
+    want=${want//-/}
+    available=$(locale -a 2>/dev/null)
+    available=${available,,}
+    available=${available//-/}
+    if [[ $'\n'$available$'\n' != *$'\n'$want$'\n'* ]]; then
+      read_file /etc/locale.gen gen
+      local charset=${locale#*.}
+      [[ $charset == "$locale" ]] && charset=UTF-8
+      entry="$locale $charset"
+      local re="^#[[:space:]]*${locale//./\\.}[[:space:]]"
+      local line out='' found=0
+      local -a lines
+      mapfile -t lines <<<"${gen%$'\n'}"
+      for line in "${lines[@]}"; do
+        if ((!found)) && [[ $line =~ $re ]]; then
+          line=$entry
+          found=1
+        fi
+        out+=$line$'\n'
+      done
+      ((found)) || out+=$entry$'\n'
+      write_file /etc/locale.gen "$out" || return 1
+      # Compiling a locale takes seconds (tens of seconds on a slow virtual CPU) and nothing at first
+      # boot needs it before a person logs in: beside the boot, as a transient unit of its own.
+      if [[ -d /run/systemd/system ]] && type -P systemd-run >/dev/null; then
+        if systemd-run --no-block --unit=sysprep-locale-gen --description='sysprep: compile the locale' -- "$(type -P locale-gen)" >/dev/null 2>&1; then
+          log_info "locale $locale: compiling in the background (unit sysprep-locale-gen)"
+        else
+          log_warn "locale-gen could not be started"
+        fi
+      elif ! locale-gen >/dev/null 2>&1; then
+        log_warn 'locale-gen failed'
+      fi
+    fi
+  fi
+  log_info "locale: $locale ($2)"
+}
+
+# The console and X keyboard: /etc/default/keyboard (Debian) and /etc/vconsole.conf (systemd).
+op_keyboard() { # LAYOUT VARIANT WHY
+  local layout=$1 variant=$2 kb line out found_layout found_variant
+  local -a lines
+  if [[ -f /etc/default/keyboard || ! -f /etc/vconsole.conf ]]; then
+    read_file /etc/default/keyboard kb
+    [[ -f /etc/default/keyboard ]] || kb=$'XKBMODEL="pc105"\nXKBLAYOUT="us"\nXKBVARIANT=""\nXKBOPTIONS=""\nBACKSPACE="guess"\n'
+    out='' found_layout=0 found_variant=0
+    mapfile -t lines <<<"${kb%$'\n'}"
+    for line in "${lines[@]}"; do
+      case $line in
+      XKBLAYOUT=*) ((found_layout++)) || line="XKBLAYOUT=\"$layout\"" ;;
+      XKBVARIANT=*) ((found_variant++)) || line="XKBVARIANT=\"$variant\"" ;;
+      esac
+      out+=$line$'\n'
+    done
+    ((found_layout)) || out+="XKBLAYOUT=\"$layout\""$'\n'
+    ((found_variant)) || out+="XKBVARIANT=\"$variant\""$'\n'
+    write_file /etc/default/keyboard "$out" || return 1
+  fi
+  if [[ -f /etc/vconsole.conf ]]; then
+    read_file /etc/vconsole.conf kb
+    out=''
+    mapfile -t lines <<<"${kb%$'\n'}"
+    for line in "${lines[@]}"; do [[ -z $line || $line =~ ^(KEYMAP|XKBLAYOUT|XKBVARIANT)= ]] || out+=$line$'\n'; done
+    out+="KEYMAP=$layout${variant:+-$variant}"$'\n'"XKBLAYOUT=$layout"$'\n'
+    [[ -n $variant ]] && out+="XKBVARIANT=$variant"$'\n'
+    write_file /etc/vconsole.conf "$out" || return 1
+  fi
+  log_info "keyboard: $layout${variant:+($variant)} ($3)"
+}
+
+# ------------------------------------------------------------------------------------------------
+# accounts and passwords: the image's useradd and chpasswd, so its PAM and login.defs choose the hash
+# (yescrypt on Debian 12, SHA-512 crypt elsewhere). Secrets travel on standard input, never in a log.
+
+account_exists() { # NAME
+  local line
+  while IFS= read -r line; do [[ ${line%%:*} == "$1" ]] && return 0; done </etc/passwd
+  return 1
+}
+
+op_account() { # NAME FULL-NAME GROUPS(comma-separated)
+  local name=$1 full=$2 groups=$3 shell=/bin/sh err
+  if account_exists "$name"; then
+    if [[ -n $groups ]]; then
+      usermod -a -G "$groups" "$name" || { ERR="usermod -a -G $groups $name failed"; return 1; }
+      log_info "account $name exists; added to $groups"
+    fi
+    return 0
+  fi
+  [[ -x /bin/bash ]] && shell=/bin/bash
+  local -a argv=(useradd -m -s "$shell")
+  [[ -n $full ]] && argv+=(-c "$full")
+  [[ -n $groups ]] && argv+=(-G "$groups")
+  if ! err=$("${argv[@]}" "$name" 2>&1); then
+    ERR="useradd $name failed: $err"
+    return 1
+  fi
+  log_info "account $name created${groups:+ in ${groups//,/, }}"
+}
+
+# Passwords of several accounts in one chpasswd run: USER PASSWORD [USER PASSWORD...]
+op_passwords() {
+  local input='' user err
+  local -a users=()
+  while (($# >= 2)); do
+    if [[ $1 == *[:$'\n']* || $2 == *$'\n'* ]]; then
+      ERR="cannot set the password of $1: invalid characters"
+      return 1
+    fi
+    input+="$1:$2"$'\n'
+    users+=("$1")
+    shift 2
+  done
+  ((${#users[@]})) || return 0
+  if ! err=$(chpasswd 2>&1 <<<"${input%$'\n'}"); then
+    ERR="chpasswd for ${users[*]} failed: $err"
+    return 1
+  fi
+  for user in "${users[@]}"; do log_info "password of $user set (hashed by the image's chpasswd)"; done
+}
+# The interactive OOBE's first user: the account, then its password (one line on standard input), as
+# one step, so that a power loss between the two does not leave a name the page can no longer take.
+op_first_user() { # NAME FULL-NAME GROUPS
+  local password
+  IFS= read -r password || { ERR='no password on standard input'; return 1; }
+  op_account "$1" "$2" "$3" && op_passwords "$1" "$password"
+}
+
+# AutoLogon with LogonCount: the console gettys log USER on automatically, COUNT times (the count is
+# kept by `firstboot getty`, root, before each automatic logon).
+op_autologon() { # USER COUNT
+  local user=$1 count=$2 unit
+  for unit in "${CONSOLE_GETTYS[@]}"; do
+    mkdir -p "/etc/systemd/system/$unit.d" || return 1
+    write_file "/etc/systemd/system/$unit.d/sysprep-autologon.conf" \
+      "[Service]"$'\n'"ExecStart="$'\n'"ExecStart=-$AGENT_DIR/firstboot getty %I \$TERM"$'\n' || return 1
+  done
+  write_file "$AUTOLOGON" "$user $count"$'\n' 0600 || return 1
+  # the gettys are not started yet, but systemd read their units at boot
+  if [[ -d /run/systemd/system ]]; then systemctl daemon-reload >/dev/null 2>&1 || log_warn 'systemctl daemon-reload failed; AutoLogon starts at the next boot'; fi
+  log_info "AutoLogon: $user logs in automatically on the console $count time(s)"
+}
+
+# The console getty (a drop-in of AutoLogon's): an automatic logon while the count lasts, then the
+# login prompt. agetty's own options are the unit's: serial gettys keep their baud rates.
+getty_main() { # TTY TERM
+  local tty=$1 term=${2:-linux} user count
+  local -a baud=(--noclear)
+  [[ $tty == ttyS* || $tty == hvc* ]] && baud=(--keep-baud '115200,57600,38400,9600')
+  # the console gettys start together: the count is taken under a lock, one logon at a time
+  if [[ -f $AUTOLOGON ]] && exec 9>>"$AUTOLOGON.lock" && flock 9 && [[ -f $AUTOLOGON ]] &&
+    read -r user count <"$AUTOLOGON" && ((count > 0)); then
+    PHASE=autologon
+    if ((count - 1 > 0)); then
+      write_file "$AUTOLOGON" "$user $((count - 1))"$'\n'
+      log_info "AutoLogon: $user on $tty, $((count - 1)) automatic logons left"
+    else
+      rm -f -- "$AUTOLOGON" "$AUTOLOGON.lock" /etc/systemd/system/{getty@tty1,serial-getty@ttyS0}.service.d/sysprep-autologon.conf
+      log_info "AutoLogon: the last automatic logon of $user, on $tty (LogonCount used up)"
+    fi
+    exec 9<&- /sbin/agetty --autologin "$user" "${baud[@]}" "$tty" "$term"
+  fi
+  exec 9<&- /sbin/agetty "${baud[@]}" "$tty" "$term"
+}
+
+# FirstLogonCommands are run by each user's first login shell (as that user, as Windows does).
+op_first_logon_commands() { # CONTENT (the commands file, written by the planner)
+  mkdir -p "${FIRST_LOGON%/*}" || return 1
+  write_file "$FIRST_LOGON" "$1" 0644 || return 1
+  : >"$LOGON_PENDING"
+  log_info "FirstLogonCommands: run at each user's first logon"
+}
+
+# CopyProfile: root's customised profile becomes the one new accounts start with (/etc/skel).
+op_copy_profile() {
+  local f name
+  local -a files=()
+  for f in /root/.[!.]*; do
+    name=${f#/root/}
+    [[ -f $f && ! -L $f ]] || continue
+    [[ $name =~ ^\.(bash_history|zsh_history|lesshst|viminfo|wget-hsts|python_history|sudo_as_admin_successful)$ ]] && continue
+    files+=("$f")
+  done
+  mkdir -p /etc/skel || return 1
+  if ((${#files[@]})); then cp -f -- "${files[@]}" /etc/skel/ || { ERR='copying root dotfiles to /etc/skel failed'; return 1; }; fi
+  log_info "CopyProfile: ${#files[@]} of root's dotfiles copied to /etc/skel"
+}
+
+op_write_file() { # PATH MODE CONTENT
+  if ! mkdir -p "${1%/*}" || ! write_file "$1" "$3" "$2"; then
+    ERR="could not write $1"
+    return 1
+  fi
+}
+
+# ------------------------------------------------------------------------------------------------
+# commands: RunSynchronous, RunAsynchronous, external providers, the Node.js agent
+
+# RunSynchronous (reference 3.5): waited for, in Order. WillReboot Always: restart after it; OnRequest:
+# exit 0 = go on, 1 = restart then the next command, 2 = restart and run it again, anything else is a
+# failure; with Never or Always a non-zero exit is logged, not fatal.
+op_run_sync() { # PASS ORDER WILLREBOOT LABEL COMMAND [USER]
+  local pass=$1 order=$2 will=$3 label=$4 command=$5 user=${6:-root} out err status
+  local errfile=/run/sysprep-run.$$
+  gc_info "[$pass] RunSynchronous $order: $label"
+  say "running $label"
+  if [[ $user != root ]]; then
+    out=$(runuser -l "$user" -c "$command" </dev/null 2>"$errfile")
+  else
+    out=$(/bin/sh -c "$command" </dev/null 2>"$errfile")
+  fi
+  status=$?
+  read_file "$errfile" err
+  rm -f -- "$errfile"
+  out=$(trim "$out") err=$(trim "$err")
+  [[ -n $out ]] && gc_info "[$pass] $order output: $out"
+  [[ -n $err ]] && gc_info "[$pass] $order errors: $err"
+  gc_info "[$pass] RunSynchronous $order exited $status"
+  if [[ $will == OnRequest ]]; then
+    case $status in
+    0) return 0 ;;
+    1) return "$RC_REBOOT_AFTER" ;;
+    2) return "$RC_REBOOT_AGAIN" ;;
+    esac
+    ERR="RunSynchronous command $order ($label) failed with exit code $status"
+    return 1
+  fi
+  ((status == 0)) || gc_warn "[$pass] RunSynchronous $order ($label) exited $status; not fatal (WillReboot $will)"
+  [[ $will == Always ]] && return "$RC_REBOOT_AFTER"
+  return 0
+}
+trim() {
+  local s=$1
+  s=${s#"${s%%[![:space:]]*}"}
+  printf '%s' "${s%"${s##*[![:space:]]}"}"
+}
+
+# RunAsynchronous: started, not waited for, each as a transient unit of its own (it outlives this
+# pass; its output is in the journal under that unit).
+op_run_async() { # PASS ORDER LABEL COMMAND [USER]
+  local pass=$1 order=$2 label=$3 command=$4 user=${5:-root} unit
+  unit=sysprep-async-${pass,,}-$order
+  gc_info "[$pass] RunAsynchronous $order: $label"
+  if [[ -d /run/systemd/system ]] && type -P systemd-run >/dev/null; then
+    local -a as=()
+    [[ $user != root ]] && as=(--uid="$user" --setenv=HOME="$(home_of "$user")")
+    if ! systemd-run --no-block --collect --unit="$unit" --description="sysprep: $label" "${as[@]}" -- /bin/sh -c "$command" >/dev/null 2>&1; then
+      ERR="RunAsynchronous command $order ($label) could not be started"
+      return 1
+    fi
+    gc_info "[$pass] RunAsynchronous $order started as $unit.service (its output: journalctl -u $unit)"
+  else
+    if [[ $user != root ]]; then
+      setsid runuser -l "$user" -c "$command" </dev/null >/dev/null 2>&1 &
+    else
+      setsid /bin/sh -c "$command" </dev/null >/dev/null 2>&1 &
+    fi
+    gc_info "[$pass] RunAsynchronous $order started (pid $!)"
+  fi
+}
+home_of() {
+  local line
+  while IFS= read -r line; do
+    if [[ ${line%%:*} == "$1" ]]; then
+      IFS=: read -r _ _ _ _ _ home _ <<<"$line"
+      printf '%s' "$home"
+      return
+    fi
+  done </etc/passwd
+}
+
+# An external provider's specialize entry point (SPEC 7), as src/core/external.ts runs the others:
+# its environment, its output into the log under its id, its timeout (timeout(1) stops the command's
+# whole process group).
+op_external() { # ID SOURCE TIMEOUT MODE COMMAND [ARGS...]
+  local id=$1 source=$2 seconds=$3 mode=$4 line status
+  shift 4
+  log_info "RunProvider:Running '$id' (specialize, $source)"
+  log_info "$id: specialize entry point: $*, timeout $seconds s"
+  env -i PATH="$SAFE_PATH" LANG=C.UTF-8 HOME=/root SYSPREP_PASS=specialize SYSPREP_MODE="$mode" SYSPREP_VM=0 \
+    SYSPREP_DRY_RUN=0 SYSPREP_LOG="$PANTHER/setupact.log" SYSPREP_PROVIDER="$id" \
+    timeout -k 5 "$seconds" "$@" </dev/null 2>&1 | while IFS= read -r line || [[ -n $line ]]; do log_info "$id: $line"; done
+  status=${PIPESTATUS[0]}
+  case $status in
+  0) log_info "$id: specialize entry point finished (exit 0)" ;;
+  124 | 137) ERR="$id: specialize entry point did not finish within $seconds s and was stopped" ;;
+  126 | 127) ERR="$id: cannot run $1 (exit code $status)" ;;
+  *) ERR="$id: specialize entry point $1 failed with exit code $status" ;;
+  esac
+  [[ $status == 0 ]]
+}
+
+# Before the first of specialize's commands (RunSynchronous, vendors' providers): the clone's SSH
+# host keys, which their unit makes beside specialize, so that the commands see the whole identity.
+op_wait_host_keys() {
+  [[ -e $HOST_KEYS_PENDING ]] || return 0
+  if [[ -d /run/systemd/system ]]; then
+    # the unit's start job is queued already: this waits for it
+    systemctl start sysprep-host-keys.service || { ERR='the SSH host keys could not be made (sysprep-host-keys.service)'; return 1; }
+  else
+    (phase_host_keys) || { ERR='the SSH host keys could not be made'; return 1; }
+  fi
+}
+
+# What only the TypeScript code does (a built-in provider, ExtendOSPartition): the Node.js agent.
+op_agent() { # ARGS...
+  local status
+  "$NODE_AGENT" agent "$@"
+  status=$?
+  ((status == 0)) || ERR="sysprep agent $* failed (exit code $status)"
+  return "$status"
+}
+
+# ------------------------------------------------------------------------------------------------
+# the end of a pass
+
+# The answer-file cache as it is after this pass (passes marked processed, their secrets deleted),
+# written by the planner beside the plan.
+op_install_cache() { # FILE MESSAGE
+  if [[ -f $1 ]]; then
+    # the rename keeps the file's time: the plans of later passes, written after it when the image
+    # was sealed, stay newer than the cache they were made for (plan_still_valid)
+    mv -f -- "$1" "$CACHE" || { ERR="could not update $CACHE"; return 1; }
+    log_info "$2"
+  fi
+}
+
+op_power() { # reboot|poweroff WHY
+  log_info "$2: systemctl $1"
+  systemctl --no-block "$1"
+}
+
+op_logon_pending() { : >"$LOGON_PENDING"; }
+
+# ------------------------------------------------------------------------------------------------
+# plans
+
+# Is the plan the seal made still the one the answer-file search would lead to (SPEC 5)? The
+# search's inputs are compared with what the planner saw: no sysprep.unattend= on the kernel command
+# line, the candidates in the image present or absent as they were and not changed since, and, when
+# the plan does not come from the cache, no mounted medium with an answer file. Anything else: plan
+# again, at boot, with the Node.js agent.
+plan_still_valid() { # PLAN
+  local plan=$1 cmdline='' i file
+  [[ -r /proc/cmdline ]] && read -r cmdline </proc/cmdline
+  if [[ " $cmdline " == *" sysprep.unattend="* ]]; then
+    log_info "Plan $plan: the kernel command line names an answer file; planning again"
+    return 1
+  fi
+  for ((i = 0; i + 1 < ${#plan_inputs[@]}; i += 2)); do
+    file=${plan_inputs[i]}
+    if [[ ${plan_inputs[i + 1]} == present ]]; then
+      if [[ ! -e $file || $file -nt $plan ]]; then
+        log_info "Plan $plan: $file changed since it was made; planning again"
+        return 1
+      fi
+    elif [[ -e $file ]]; then
+      log_info "Plan $plan: $file appeared since it was made; planning again"
+      return 1
+    fi
+  done
+  if [[ $plan_answer_origin != cache ]] && media_with_answer_file; then
+    log_info "Plan $plan: a mounted medium holds an answer file; planning again"
+    return 1
+  fi
+  return 0
+}
+
+# Any mounted file system (other than /) with unattend.xml or autounattend.xml at its root. Wider than
+# the search's removable/read-only/SYSPREP/OEMDRV rule on purpose: the Node.js agent then decides.
+media_with_answer_file() {
+  local dev mnt rest
+  local -a found
+  shopt -s nocaseglob
+  while read -r dev mnt rest; do
+    [[ $dev == /dev/* && $mnt != / ]] || continue
+    mnt=${mnt//\\040/ }
+    found=("$mnt"/unattend.xm[l] "$mnt"/autounattend.xm[l])
+    if ((${#found[@]})); then
+      shopt -u nocaseglob
+      return 0
+    fi
+  done </proc/self/mounts
+  shopt -u nocaseglob
+  return 1
+}
+
+# Load the plan of a phase: the one made before (sealed, or, when resuming, whichever was being
+# carried out), or one the Node.js agent makes now.
+load_plan() { # PHASE RESUMING
+  local phase=$1 resuming=$2 plan=$PLAN_DIR/$1.plan
+  if [[ -f $plan ]] && source_plan "$plan"; then
+    if ((resuming)) || plan_still_valid "$plan"; then return 0; fi
+  fi
+  # made at boot: the search's inputs are what they are now
+  "$NODE_AGENT" agent plan "$phase" || { ERR="planning the $phase phase failed (see $PANTHER/setupact.log)"; return 1; }
+  source_plan "$plan" || { ERR="the agent made no usable plan for the $phase phase"; return 1; }
+}
+source_plan() {
+  plan_inputs=() plan_answer_origin=none
+  unset -f plan_steps plan_finish
+  [[ -f $1 ]] || return 1
+  # shellcheck source=/dev/null
+  source "$1" || return 1
+  declare -F plan_steps >/dev/null && declare -F plan_finish >/dev/null
+}
+
+# ------------------------------------------------------------------------------------------------
+# phases
+
+fail() { # PHASE MESSAGE
+  log_error "$1: $2. The image state stays IMAGE_STATE_UNDEPLOYABLE; the next boot tries again."
+  printf '\r\nsysprep: %s failed: %s\r\nThis machine is not set up (IMAGE_STATE_UNDEPLOYABLE). See %s/setuperr.log.\r\n\r\n' "$1" "$2" "$PANTHER" >&2
+  exit 1
+}
+
+# Run the loaded plan's steps and its finish. A restart asked for by a command ends the phase here;
+# the generator starts it again after the restart.
+run_plan() { # PHASE
+  local rc
+  plan_steps
+  rc=$?
+  if ((rc == RC_REBOOT_AFTER || rc == RC_REBOOT_AGAIN)); then
+    log_info "$1: a RunSynchronous command asked for a restart; the pass continues after it"
+    op_power reboot WillReboot
+    exit 0
+  fi
+  ((rc == 0)) || fail "$1" "$ERR"
+  plan_finish || fail "$1" "${ERR:-finishing the pass failed}"
+}
+
+phase_specialize() {
+  local state target resuming=0
+  PHASE=specialize
+  open_logs
+  state=$(read_state)
+  if [[ $state == IMAGE_STATE_UNDEPLOYABLE && -e $SPECIALIZE_MARKER ]] && load_steps specialize; then
+    resuming=1
+    target=$STEPS_TARGET
+  elif [[ $state == IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE ]]; then
+    target=oobe
+  elif [[ $state == IMAGE_STATE_GENERALIZE_RESEAL_TO_AUDIT ]]; then
+    target=audit
+  else
+    log_info "specialize: nothing to do in $state"
+    [[ -e $PRESET_GUARD ]] && rm -f -- "$PRESET_GUARD"
+    return 0
+  fi
+  banner
+  if ((resuming)); then
+    log_info "[windeploy] specialize pass resumed after an interruption; then $([[ $target == audit ]] && echo 'audit mode' || echo OOBE)"
+  else
+    log_info "[windeploy] specialize pass started; then $([[ $target == audit ]] && echo 'audit mode' || echo OOBE)"
+    new_steps specialize "$target"
+  fi
+  printf '%s\n' "$target" >"$SPECIALIZE_MARKER"
+  op_set_state IMAGE_STATE_UNDEPLOYABLE || fail specialize 'could not write the image state'
+  load_plan specialize "$resuming" || fail specialize "$ERR"
+  run_plan specialize
+  # systemd's first-boot presets were applied (or not) when it started: the guard's work is done
+  rm -f -- "$SPECIALIZE_MARKER" "$PLAN_DIR/specialize.plan" "$PRESET_GUARD"
+  log_info "specialize pass complete in $(elapsed) s; image state $(read_state)"
+}
+
+phase_oobe() {
+  local state resuming=0
+  PHASE=oobe
+  open_logs
+  state=$(read_state)
+  if [[ $state == IMAGE_STATE_UNDEPLOYABLE && -e $OOBE_MARKER ]] && load_steps oobe; then
+    resuming=1
+  elif [[ $state != IMAGE_STATE_SPECIALIZE_RESEAL_TO_OOBE ]]; then
+    log_info "oobe: nothing to do in $state"
+    [[ $state == IMAGE_STATE_UNDEPLOYABLE ]] &&
+      printf '\r\nsysprep: this machine is not set up: a first-boot pass failed (see %s/setuperr.log)\r\n' "$PANTHER"
+    return 0
+  fi
+  log_info "[windeploy] oobeSystem pass $( ((resuming)) && echo resumed || echo started)"
+  ((resuming)) || new_steps oobe oobe
+  printf 'oobe\n' >"$OOBE_MARKER"
+  op_set_state IMAGE_STATE_UNDEPLOYABLE || fail oobe 'could not write the image state'
+  load_plan oobe "$resuming" || fail oobe "$ERR"
+  run_plan oobe
+  log_info "oobeSystem pass done in $(elapsed) s"
+  rm -f -- "$OOBE_MARKER" "$STEPS" "$PLAN_DIR/oobe.plan"
+  # set up: nothing of the first boot is left to plan (audit mode keeps its host-keys list)
+  if [[ $(read_state) == IMAGE_STATE_COMPLETE ]]; then rm -f -- "$PLAN_DIR"/*; fi
+}
+
+# The pages the answer file left open, asked on the console by the Node.js agent (a plan step).
+op_interactive_oobe() { # PAGE...
+  local status
+  PHASE=oobe "$NODE_AGENT" agent oobe-pages "$@"
+  status=$?
+  ((status == 0)) || ERR="the interactive OOBE did not finish (exit code $status)"
+  return "$status"
+}
+
+phase_audit() {
+  local state
+  PHASE=audit
+  open_logs
+  state=$(read_state)
+  if [[ $state != IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT ]]; then
+    log_info "audit: nothing to do in $state"
+    return 0
+  fi
+  log_info '[windeploy] audit mode: auditSystem pass'
+  new_steps audit audit
+  load_plan audit 0 || fail audit "$ERR"
+  run_plan audit
+  rm -f -- "$STEPS" "$PLAN_DIR/audit.plan"
+}
+
+# One step of the current phase from outside (the interactive OOBE's pages): recorded like the rest.
+do_step() { # ID OP [ARGS...]
+  local phase=${PHASE:-oobe} rc
+  # nothing is touched for a name that is not an operation
+  if (($# < 2)) || [[ $2 != op_* ]] || ! declare -F "$2" >/dev/null; then
+    echo "firstboot do: no such operation: ${2:-}" >&2
+    exit 2
+  fi
+  load_steps "$phase" || new_steps "$phase" "$phase"
+  step "$@"
+  rc=$?
+  ((rc == 0)) || printf 'sysprep: %s\n' "$ERR" >&2
+  exit "$rc"
+}
+
+# The login hook (/etc/profile.d/sysprep.sh, as the user who logs in): that user's FirstLogonCommands,
+# once; in audit mode root's console login goes on to the auditUser pass and the dialog.
+logon_main() {
+  local home=${HOME:-} done_file tty=''
+  if [[ -f $FIRST_LOGON && -n $home && -d $home && -w $home ]]; then
+    done_file=$home/.config/sysprep-first-logon.done
+    # made before the commands run, and only by one login at a time (noclobber): they run once, even
+    # when the user logs on at two consoles at once
+    if [[ ! -e $done_file ]] && mkdir -p "$home/.config" && (set -C && : >"$done_file") 2>/dev/null; then
+      first_logon_command() { # ORDER DESCRIPTION COMMAND
+        printf 'sysprep: first logon: %s\n' "${2:-$3}"
+        /bin/sh -c "$3"
+      }
+      # shellcheck source=/dev/null
+      source "$FIRST_LOGON"
+      now_iso
+      printf '%s\n' "$NOW" >"$done_file"
+    fi
+  fi
+  tty=$(readlink /proc/self/fd/0 2>/dev/null)
+  if ((EUID == 0)) && [[ $tty =~ ^/dev/(tty1|ttyS0|console)$ && $(read_state) == IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT ]]; then
+    phase_audit_user
+  fi
+  return 0
+}
+
+# auditUser (reference 3.1: after auditSystem, in the context of the account audit mode logs on, root),
+# once per boot, at root's console login; then the System Preparation Tool dialog.
+phase_audit_user() {
+  local stamp=/run/sysprep-audituser.done
+  PHASE=audit-user
+  if [[ ! -e $stamp ]]; then
+    : >"$stamp"
+    new_steps audit-user audit
+    load_plan audit-user 0 || fail auditUser "$ERR"
+    run_plan auditUser
+    rm -f -- "$STEPS" "$PLAN_DIR/audit-user.plan"
+    [[ $(read_state) == IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT ]] || return 0
+  fi
+  printf '\nsysprep: this machine is in audit mode. Customize it, then reseal it with the System Preparation Tool\n'
+  # shellcheck disable=SC2016 # backquotes meant literally
+  printf '(run `sysprep` for the dialog, or e.g. `sysprep /oobe /generalize /shutdown`).\n\n'
+  if [[ -t 0 && -t 1 && -n ${TERM:-} && $TERM != dumb ]]; then "$NODE_AGENT" agent audit-dialog; fi
+}
+
+# Generalize in auditUser (reference 3.4): the generalize pass now, then a restart or a shutdown.
+op_generalize() { # oobe|audit reboot|shutdown
+  log_info "auditUser: Generalize Mode=$1; running sysprep /generalize /$1 /$2"
+  "$NODE_AGENT" /generalize "/$1" "/$2" || { ERR="sysprep /generalize /$1 /$2 failed"; return 1; }
+}
+
+main() {
+  local command=${1:-}
+  shift || true
+  case $command in
+  specialize) phase_specialize ;;
+  host-keys) phase_host_keys ;;
+  oobe) phase_oobe ;;
+  audit) phase_audit ;;
+  logon) logon_main ;;
+  getty) getty_main "$@" ;;
+  do) do_step "$@" ;;
+  *)
+    echo "usage: firstboot specialize|oobe|audit|logon|getty TTY TERM|do ID OP [ARGS...] (run by sysprep's units)" >&2
+    exit 2
+    ;;
+  esac
+}
+
+main "$@"

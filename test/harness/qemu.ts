@@ -46,6 +46,8 @@ export interface BootOptions {
   /** serial log file (default: a new file under $CACHE/work) */
   logFile?: string;
   memoryMiB?: number;
+  /** virtual CPUs (default 1); more than one runs TCG multi-threaded, a host thread each */
+  cpus?: number;
   /** extra qemu arguments */
   extraArgs?: string[];
 }
@@ -98,8 +100,9 @@ function installExitHook(): void {
 
 export function qemuArgs(options: BootOptions): string[] {
   return [
-    '-accel', 'tcg',
+    '-accel', (options.cpus ?? 1) > 1 ? 'tcg,thread=multi' : 'tcg',
     '-cpu', 'max',
+    ...((options.cpus ?? 1) > 1 ? ['-smp', String(options.cpus)] : []),
     '-m', String(options.memoryMiB ?? 1024),
     '-nographic',
     '-nic', 'none',

@@ -19,6 +19,7 @@ import { RootFs } from '../rootfs/rootfs.js';
 import { SysprepError } from './errors.js';
 import { PATHS } from './paths.js';
 import { Pass, PASSES, Provider, ProviderContext } from './provider.js';
+import { diff, foreignMounts, snapshot, Tree } from './tree.js';
 
 export const DEFAULT_TIMEOUT_SECONDS = 600;
 const FIELDS = new Set(['id', 'description', 'order', 'cleanup', 'generalize', 'specialize', 'validate', 'timeout', 'defaultEnabled']);
@@ -142,6 +143,9 @@ async function runExternal(ctx: ProviderContext, d: Descriptor, what: Pass | 'va
   };
   const offline = ctx.fs.root !== '/';
   const full = inTarget(ctx.fs, command);
+  // What the command changes is only known by looking: the tree before and after, so every changed
+  // path is in the log and the report (SPEC 8) whether or not the vendor's program says so.
+  const before = what === 'validate' ? undefined : targetTree(ctx.fs);
   const mounts = offline ? chrootMounts(ctx.fs.root) : undefined;
   mounts?.acquire();
   ctx.log.info(`${d.id}: ${what} entry point: ${command.join(' ')}${offline ? ' (chrooted)' : ''}, timeout ${d.timeout} s`);
@@ -192,5 +196,21 @@ async function runExternal(ctx: ProviderContext, d: Descriptor, what: Pass | 'va
     ctx.log.info(`${d.id}: ${what} entry point finished (exit 0)`);
   } finally {
     mounts?.release();
+    if (before) recordTreeChanges(ctx, before, d.id);
   }
+}
+
+function targetTree(fs: RootFs): Tree {
+  return snapshot(fs.root, { skip: foreignMounts(fs.root) });
+}
+
+/** sysprep's own records (progress, logs) change during every provider; they are not the provider's doing. */
+const isSysprepRecord = (p: string) => p === '/var/lib/sysprep' || p.startsWith('/var/lib/sysprep/');
+
+function recordTreeChanges(ctx: ProviderContext, before: Tree, id: string): void {
+  const d = diff(before, targetTree(ctx.fs), isSysprepRecord);
+  const detail = ctx.fs.root === '/' ? `while ${id} ran` : `by ${id}`;
+  for (const p of d.removed) ctx.fs.recordExternal(p, 'removed', detail);
+  for (const p of d.added) ctx.fs.recordExternal(p, 'created', detail);
+  for (const p of d.changed) ctx.fs.recordExternal(p, 'modified', detail);
 }

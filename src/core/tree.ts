@@ -19,10 +19,21 @@ export interface Entry {
 
 export type Tree = Map<string, Entry>;
 
-export function snapshot(root: string, options: { dirMtimes?: boolean } = {}): Tree {
+export interface SnapshotOptions {
+  dirMtimes?: boolean;
+  /** host paths of directories left out with everything below them (their entry itself is kept) */
+  skip?: ReadonlySet<string>;
+}
+
+export function snapshot(root: string, options: SnapshotOptions = {}): Tree {
   const tree: Tree = new Map();
   const visit = (host: string, rel: string) => {
-    const st = fs.lstatSync(host, { bigint: true });
+    let st: fs.BigIntStats;
+    try {
+      st = fs.lstatSync(host, { bigint: true });
+    } catch {
+      return; // gone between readdir and lstat: something else is changing the tree meanwhile
+    }
     const type = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'link' : 'other';
     tree.set(rel || '/', {
       type,
@@ -34,7 +45,14 @@ export function snapshot(root: string, options: { dirMtimes?: boolean } = {}): T
       ino: type === 'dir' ? 0n : st.ino,
       ...(type === 'link' ? { link: fs.readlinkSync(host) } : {}),
     });
-    if (type === 'dir') for (const name of fs.readdirSync(host)) visit(path.join(host, name), `${rel}/${name}`);
+    if (type !== 'dir' || (rel && options.skip?.has(host))) return;
+    let names: string[];
+    try {
+      names = fs.readdirSync(host);
+    } catch {
+      return;
+    }
+    for (const name of names) visit(path.join(host, name), `${rel}/${name}`);
   };
   visit(root, '');
   return tree;
@@ -72,3 +90,31 @@ function big(_k: string, v: unknown) {
   return typeof v === 'bigint' ? v.toString() : v;
 }
 
+
+/** File systems whose contents are not the image's: kernel interfaces, memory, the network, read-only packs. */
+const NOT_IMAGE_FS = /^(proc|sysfs|devtmpfs|devpts|tmpfs|ramfs|cgroup2?|securityfs|debugfs|tracefs|bpf|mqueue|hugetlbfs|configfs|pstore|efivarfs|binfmt_misc|fusectl|autofs|rpc_pipefs|nfsd?|nfs4|cifs|smb3|9p|fuse\..*|squashfs|iso9660|nsfs)$/;
+
+/**
+ * The mount points under `root` (host paths, from /proc/self/mountinfo) that a snapshot of the
+ * target leaves out: /proc, /sys, /dev and /run as mounted for a chrooted command or on a running
+ * system, network shares, snap packs. The target's own file systems (/boot, /var) are walked.
+ */
+export function foreignMounts(root: string): Set<string> {
+  const out = new Set<string>();
+  let text = '';
+  try {
+    text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return out;
+  }
+  const prefix = root === '/' ? '/' : root.replace(/\/+$/, '') + '/';
+  for (const line of text.split('\n')) {
+    const fields = line.split(' ');
+    const sep = fields.indexOf('-');
+    if (sep < 0) continue;
+    // mountinfo escapes blanks in paths as octal
+    const mountPoint = fields[4]!.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (mountPoint.startsWith(prefix) && NOT_IMAGE_FS.test(fields[sep + 1]!)) out.add(mountPoint);
+  }
+  return out;
+}

@@ -1,10 +1,12 @@
 import { defineProvider } from '../core/provider.js';
+import { refreshCaStore } from './_ca-store.js';
 import { count } from './_shared.js';
 
 /**
  * Locally issued certificates and private keys under /etc/pki (virt-sysprep's ca-certificates, off by
  * default there too: removing them can break services configured to use them). The distribution's
- * bundles are kept.
+ * bundles are kept; the CA store is rebuilt afterwards, as virt-sysprep does, so no removed local CA
+ * stays in it.
  */
 const KEEP = new Set(['/etc/pki/tls/certs/ca-bundle.crt', '/etc/pki/tls/certs/ca-bundle.trust.crt']);
 
@@ -25,6 +27,9 @@ export default defineProvider({
     ]) {
       for (const p of ctx.fs.glob(pattern)) if (!KEEP.has(p) && ctx.fs.remove(p)) n++;
     }
-    if (n) ctx.note(`removed ${count(n, 'file')}`);
+    if (n) {
+      ctx.note(`removed ${count(n, 'file')}`);
+      refreshCaStore(ctx, `removing ${count(n, 'file')} under /etc/pki`);
+    }
   },
 });

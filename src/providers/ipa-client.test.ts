@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import { CACHE_DIR } from '../../test/fixtures/roots.js';
+import { installPackages } from '../../test/harness/debian-package.js';
 import { FEDORA, at, providerTreeTest } from '../../test/harness/provider-tree.js';
 
 const PLANTED = ['/etc/ipa/ca.crt', '/etc/ipa/default.conf'];
@@ -19,6 +21,25 @@ function osRelease(root: string, text: string): void {
 
 const HOST = path.join(CACHE_DIR, 'work', `host-ipa-client-${process.pid}`);
 after(() => fs.rmSync(HOST, { recursive: true, force: true }));
+
+/** A real self-signed CA certificate (host openssl), and its subject hash as c_rehash names links. */
+function realCa(name: string): { pem: string; hash: string } {
+  fs.mkdirSync(HOST, { recursive: true });
+  const key = path.join(HOST, `${name}.key`);
+  const crt = path.join(HOST, `${name}.crt`);
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', key, '-out', crt, '-days', '30', '-subj', `/O=${name}/CN=${name} CA`], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  const hash = spawnSync('openssl', ['x509', '-hash', '-noout', '-in', crt], { encoding: 'utf8' }).stdout.trim();
+  return { pem: fs.readFileSync(crt, 'utf8'), hash };
+}
+const body = (pem: string) => pem.replace(/-----[A-Z ]+-----|\s/g, '');
+const ipaCa = realCa('IPA.EXAMPLE');
+const storeExpectation = {
+  removed: [...PLANTED, '/usr/local/share/ca-certificates/ipa-ca.crt', '/etc/ssl/certs/ipa-ca.pem', `/etc/ssl/certs/${ipaCa.hash}.0`],
+  changed: ['/etc/ssl/certs/ca-certificates.crt'],
+};
+const corpCa = realCa('Corp Root');
 
 providerTreeTest('ipa-client', [
   {
@@ -60,6 +81,38 @@ providerTreeTest('ipa-client', [
     expect: { removed: [...PLANTED, '/usr/local/share/ca-certificates/ipa-ca.crt'] },
     check(root) {
       assert.ok(fs.existsSync(at(root, '/usr/local/share/ca-certificates/corp-root.crt')));
+    },
+  },
+  {
+    name: "Debian with ca-certificates: the IPA CA leaves the system store too, another local CA stays in it",
+    prepare(root) {
+      installPackages(root, ['openssl', 'ca-certificates']);
+      put(root, '/usr/local/share/ca-certificates/ipa-ca.crt', ipaCa.pem);
+      put(root, '/usr/local/share/ca-certificates/corp-root.crt', corpCa.pem);
+      const r = spawnSync('chroot', [root, 'update-ca-certificates'], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const bundle = fs.readFileSync(at(root, '/etc/ssl/certs/ca-certificates.crt'), 'utf8').replace(/\s/g, '');
+      assert.ok(bundle.includes(body(ipaCa.pem)), 'the enrolled image trusts the IPA CA');
+      assert.ok(fs.lstatSync(at(root, `/etc/ssl/certs/${ipaCa.hash}.0`)).isSymbolicLink());
+      // `update-ca-certificates --fresh` makes every link of the store anew: each is a changed path
+      const gone = new Set(['ipa-ca.pem', `${ipaCa.hash}.0`]);
+      storeExpectation.changed.push(...fs.readdirSync(at(root, '/etc/ssl/certs'))
+        .filter((n) => !gone.has(n) && fs.lstatSync(at(root, `/etc/ssl/certs/${n}`)).isSymbolicLink())
+        .map((n) => `/etc/ssl/certs/${n}`));
+      assert.ok(storeExpectation.changed.length > 100, 'the Mozilla bundle is in the store');
+    },
+    expect: storeExpectation,
+    check(root, report) {
+      const bundle = fs.readFileSync(at(root, '/etc/ssl/certs/ca-certificates.crt'), 'utf8').replace(/\s/g, '');
+      assert.ok(!bundle.includes(body(ipaCa.pem)), 'the IPA CA is out of the bundle');
+      assert.ok(bundle.includes(body(corpCa.pem)), 'the other local CA is still in the bundle');
+      // lstat: the links are absolute, meaningful inside the image only
+      const linkTo = (p: string) => (fs.lstatSync(at(root, p), { throwIfNoEntry: false })?.isSymbolicLink() ? fs.readlinkSync(at(root, p)) : undefined);
+      assert.equal(linkTo(`/etc/ssl/certs/${ipaCa.hash}.0`), undefined, 'no hashed link to the IPA CA');
+      assert.equal(linkTo(`/etc/ssl/certs/${corpCa.hash}.0`), 'corp-root.pem', 'the other CA keeps its hashed link');
+      assert.equal(linkTo('/etc/ssl/certs/corp-root.pem'), '/usr/local/share/ca-certificates/corp-root.crt');
+      const notes = report.providers[0].notes.join('\n');
+      assert.match(notes, /rebuilt the CA store \(update-ca-certificates --fresh: \d+ files changed\)/);
     },
   },
   {

@@ -401,7 +401,8 @@ export class RootFs {
 
   /** Record a change a program of the target made (a rebuilt initramfs), so it is listed too. */
   recordExternal(p: string, action: ChangeAction, detail?: string): void {
-    this.record({ path: this.realTargetPath(p), action, ...(detail ? { detail } : {}) });
+    // the directories resolved, not the last part: a removed or changed link is the link
+    this.record({ path: this.targetPathOf(this.resolve(p, false)), action, ...(detail ? { detail } : {}) });
   }
 
   /** mkdir -p inside the target (recorded as created for each new level). */

@@ -115,6 +115,20 @@ export function qemuArgs(options: BootOptions): string[] {
   ];
 }
 
+/** Serial logs outlive their test so a failure can be read afterwards; after two days nobody will. */
+function pruneSerialLogs(dir: string): void {
+  const cutoff = Date.now() - 2 * 24 * 3600 * 1000;
+  for (const entry of fs.readdirSync(dir)) {
+    if (!/^serial-.*\.log$/.test(entry)) continue;
+    const file = path.join(dir, entry);
+    try {
+      if (fs.statSync(file).mtimeMs < cutoff) fs.rmSync(file, { force: true });
+    } catch {
+      // another test process pruned it first
+    }
+  }
+}
+
 /** Start qemu; see bootImage() for the common case of waiting until it ends. */
 export function startImage(options: BootOptions): Guest {
   installExitHook();
@@ -122,6 +136,7 @@ export function startImage(options: BootOptions): Guest {
   if (!logFile) {
     const dir = path.join(CACHE_DIR, 'work');
     fs.mkdirSync(dir, { recursive: true });
+    pruneSerialLogs(dir);
     const name = `${path.basename(path.dirname(options.image))}-${path.basename(options.image)}`;
     logFile = path.join(dir, `serial-${name}-${Date.now()}-${process.pid}.log`);
   }

@@ -68,6 +68,15 @@ test('good providers in cleanup and generalize run chrooted, in order, with the 
     const log = read(s.root, '/var/lib/sysprep/panther/setupact.log');
     assert.match(log, /acme-agent: removed the agent id/);
     assert.match(log, /acme-agent: generalize entry point finished \(exit 0\)/);
+    // what the programs changed is listed although only one of them said so (SPEC 8), and nothing else
+    const byExternal = r.json.changed.filter((c: any) => /^by (acme-agent|zz-early|same-order)$/.test(c.detail ?? ''));
+    assert.deepEqual(byExternal.map((c: any) => `${c.by} ${c.action} ${c.path}`).sort(), [
+      'acme-agent created /var/tmp/acme-order',  // cleanup pass
+      'acme-agent removed /etc/acme-agent.id',
+      'zz-early modified /var/tmp/acme-order',   // a path modified again later is listed once
+    ]);
+    assert.match(log, /acme-agent: removed \/etc\/acme-agent\.id \(by acme-agent\)/);
+    assert.ok(!r.json.changed.some((c: any) => /^\/(proc|sys|dev)\//.test(c.path)), 'the chroot\'s /proc, /sys and /dev are not the image');
     assert.equal(fs.readFileSync('/proc/mounts', 'utf8').includes(s.root + '/proc'), false, 'chroot mounts undone');
   } finally {
     s.dispose();

@@ -15,7 +15,11 @@ import { COMPONENT, UNATTEND, read } from '../harness/first-boot.js';
 import { sysprep } from '../harness/sysprep.js';
 
 const scratches: Scratch[] = [];
-after(() => scratches.forEach((s) => s.dispose()));
+const answerFiles: string[] = [];
+after(() => {
+  scratches.forEach((s) => s.dispose());
+  answerFiles.forEach((f) => fs.rmSync(f, { force: true }));
+});
 const named = (name: string) => UNATTEND({ specialize: COMPONENT('Microsoft-Windows-Shell-Setup', `<ComputerName>${name}</ComputerName>`) });
 
 /** A generalized overlay of the used root; with an answer file when given. */
@@ -27,6 +31,7 @@ function sealed(label: string, answerXml?: string): string {
     const file = path.join(WORK_DIR, `${label}-${process.pid}.xml`);
     fs.mkdirSync(WORK_DIR, { recursive: true });
     fs.writeFileSync(file, answerXml);
+    answerFiles.push(file);
     args.push(`/unattend:${file}`);
   }
   const r = sysprep(args);

@@ -13,6 +13,8 @@ have tmux               || need+=(tmux)
 have mkfifo             || need+=(coreutils)
 have sfdisk             || need+=(fdisk)
 have shellcheck         || need+=(shellcheck)
+have lvm                || need+=(lvm2)
+have cryptsetup         || need+=(cryptsetup-bin)
 [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || need+=(debian-archive-keyring)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then

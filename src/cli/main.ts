@@ -120,7 +120,7 @@ async function runCommand(args: ParsedArgs): Promise<number> {
     }
     requireRoot();
     report = await withImage(run.image, { readOnly: run.dryRun }, (img) =>
-      runSysprep({ ...request, root: img.root, imageFile: run.image! }, progressObserver(mode)));
+      runSysprep({ ...request, root: img.root, imageFile: run.image!, imageMounts: img.mounted }, progressObserver(mode)));
   } else {
     report = await runSysprep(request, progressObserver(mode));
   }

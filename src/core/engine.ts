@@ -59,6 +59,8 @@ export interface RunRequest {
   root: string;
   /** with --image: the image file whose root is mounted at `root` */
   imageFile?: string;
+  /** with --image: what was mounted where ("/" first), for the log and the report */
+  imageMounts?: ImageMount[];
   providerLists: string[];
   keepUserAccounts: string[];
   removeUserAccounts: string[];
@@ -79,11 +81,21 @@ export interface ProviderResult {
   milliseconds: number;
 }
 
+export interface ImageMount {
+  /** in-image mount point */
+  mountpoint: string;
+  /** "partition 2", "logical volume sysvg/root", "the whole disk" */
+  source: string;
+  fstype: string;
+}
+
 export interface RunReport {
   sysprep: string;
   /** the root directory, or the image file with --image */
   target: string;
   image: boolean;
+  /** with --image: the file systems mounted from it */
+  imageMounts?: ImageMount[];
   os: string;
   dryRun: boolean;
   request: { mode: string; generalize: boolean; vm: boolean; power: PowerAction; providers: string[] };
@@ -231,6 +243,7 @@ async function process_(
     sysprep: VERSION,
     target: req.imageFile ?? req.root,
     image: req.imageFile !== undefined,
+    ...(req.imageMounts ? { imageMounts: req.imageMounts } : {}),
     os: `${target.os.prettyName}`,
     dryRun: req.dryRun,
     request: { mode: req.mode, generalize: req.generalize, vm: req.vm, power: req.power, providers: plan.map((p) => p.id) },
@@ -268,6 +281,7 @@ async function process_(
   log.info(`The time is now ${formatTimestamp(new Date())}`, 0x0f004d);
   log.info(`Initialized SysPrep log at ${PATHS.sysprepPanther}${req.dryRun ? ' (dry run: kept in memory, nothing written)' : ''}`, 0x0f004e);
   log.info(`sysprep ${VERSION}; target ${req.imageFile ? `image ${req.imageFile}, root mounted at ` : ''}${req.root} (${target.os.prettyName}, layout ${target.family ?? 'unknown'})`);
+  if (req.imageMounts) log.info(`image file systems: ${req.imageMounts.map((m) => `${m.mountpoint} from ${m.source} (${m.fstype})`).join(', ')}`);
   log.info('ValidatePrivileges:User has required privileges to sysprep machine', 0x0f0054);
   if (staleNote) log.warn(`Lock: ${staleNote}`);
 

@@ -4,6 +4,11 @@
  * names (/boot, /var, /home, …) under a private directory, lets the run work on that root, and
  * unmounts and detaches everything afterwards, whatever happened.
  *
+ * Logical volumes (LVM) are found by reading the image's LVM metadata (src/image/lvm.ts) and attached
+ * the same way, at the byte range a linear volume occupies: no device-mapper, and nothing of the
+ * image's volume groups ever enters the host's LVM. An encrypted (LUKS) partition is named in the
+ * message when no root is found: sysprep does not ask for passphrases.
+ *
  * qcow2 has no loop driver and this kernel has no nbd: a qcow2 image is converted to a temporary raw
  * file beside it, worked on, and converted back (only when the run changed something; never in a dry
  * run). A dry run mounts everything read-only, so the image cannot change.
@@ -12,7 +17,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { ImageMount } from '../core/engine.js';
 import { environmentError, usageError } from '../core/errors.js';
+import { lvmLayout, PhysicalVolume, readPhysicalVolume, volumeDeviceNames } from './lvm.js';
 
 interface Cmd {
   status: number;
@@ -53,6 +60,10 @@ interface BlockDevice {
   label?: string;
   partuuid?: string;
   partlabel?: string;
+  /** device names an fstab may use for it (a logical volume's /dev/VG/LV and /dev/mapper/VG-LV) */
+  names?: string[];
+  /** where it is in the image, for people: "partition 2", "logical volume sysvg/root" */
+  source?: string;
 }
 
 function probe(device: string): BlockDevice | undefined {
@@ -82,6 +93,8 @@ export interface MountedImage {
   format: ImageFormat;
   /** in-image mount points mounted besides / */
   mounts: string[];
+  /** everything mounted, / first */
+  mounted: ImageMount[];
 }
 
 /**
@@ -106,16 +119,40 @@ async function withRawImage<T>(
     // one loop device per partition, at its offset: partition scanning of loop devices is not
     // available everywhere (no udev, or a kernel without it)
     const devices: BlockDevice[] = [];
-    for (const part of partitionLayout(rawFile)) {
-      const loop = must('losetup', ['--find', '--show', '--offset', String(part.offset), '--sizelimit', String(part.size),
+    const attach = (offset: number, size: number) => {
+      const loop = must('losetup', ['--find', '--show', '--offset', String(offset), '--sizelimit', String(size),
         ...(options.readOnly ? ['--read-only'] : []), rawFile]).trim();
       undo.push(() => void run('losetup', ['--detach', loop]));
-      const d = probe(loop);
+      return loop;
+    };
+    const pvs: PhysicalVolume[] = [];
+    const encrypted: string[] = [];
+    const layout = partitionLayout(rawFile);
+    for (const [i, part] of layout.entries()) {
+      const pv = readPhysicalVolume(rawFile, part.offset);
+      if (pv) {
+        pvs.push(pv);
+        continue;
+      }
+      const d = probe(attach(part.offset, part.size));
+      if (d?.fstype === 'crypto_LUKS') encrypted.push(layout.length > 1 || part.offset > 0 ? `partition ${i + 1}` : 'the whole disk');
       if (d && MOUNTABLE.has(d.fstype)) {
-        devices.push({ ...d, ...(part.partuuid ? { partuuid: part.partuuid } : {}), ...(part.partlabel ? { partlabel: part.partlabel } : {}) });
+        devices.push({ ...d, source: layout.length > 1 || part.offset > 0 ? `partition ${i + 1}` : 'the whole disk', ...(part.partuuid ? { partuuid: part.partuuid } : {}), ...(part.partlabel ? { partlabel: part.partlabel } : {}) });
       }
     }
-    if (!devices.length) throw environmentError(`--image ${file}: no file system that sysprep can mount was found`);
+    const lvm = lvmLayout(pvs);
+    for (const v of lvm.volumes) {
+      const d = probe(attach(v.offset, v.size));
+      if (d && MOUNTABLE.has(d.fstype)) devices.push({ ...d, names: volumeDeviceNames(v), source: `logical volume ${v.vg}/${v.name}` });
+    }
+    // what to tell a person whose image has no root sysprep can reach
+    const unreachable = () => [
+      ...encrypted.map((w) => `${w} is encrypted (LUKS): open it (cryptsetup open), mount the root and use --root`),
+      ...lvm.unsupported.map((u) => `logical volume ${u.vg}/${u.name}: ${u.why}`),
+      ...lvm.incomplete.map((vg) => `volume group ${vg} has PVs outside this image`),
+    ].map((l) => `; ${l}`).join('') +
+      (lvm.unsupported.length || lvm.incomplete.length ? ' (activate the volumes on a machine with device-mapper, mount the root and use --root)' : '');
+    if (!devices.length) throw environmentError(`--image ${file}: no file system that sysprep can mount was found${unreachable()}`);
 
     const rootDir = path.join(work, 'root');
     fs.mkdirSync(rootDir);
@@ -131,13 +168,14 @@ async function withRawImage<T>(
         break;
       }
     }
-    if (!rootDev) throw environmentError(`--image ${file}: none of its ${devices.length} file systems is an OS root (no /etc/os-release)`);
+    if (!rootDev) throw environmentError(`--image ${file}: none of its ${devices.length} file systems is an OS root (no /etc/os-release)${unreachable()}`);
     must('mount', [...mountOpts(rootDev), rootDev.device, rootDir]);
     const mounted = [rootDir];
     undo.push(() => {
       for (const m of mounted.reverse()) run('umount', [m]);
     });
     const mounts: string[] = [];
+    const described: ImageMount[] = [{ mountpoint: '/', source: rootDev.source ?? 'the image', fstype: rootDev.fstype }];
     for (const entry of fstabEntries(path.join(rootDir, 'etc/fstab'))) {
       if (entry.mountpoint === '/' || !entry.mountpoint.startsWith('/')) continue;
       const dev = devices.find((d) => matches(entry.spec, d));
@@ -149,8 +187,9 @@ async function withRawImage<T>(
       must('mount', [...mountOpts(dev), dev.device, real]);
       mounted.push(real);
       mounts.push(entry.mountpoint);
+      described.push({ mountpoint: entry.mountpoint, source: dev.source ?? 'the image', fstype: dev.fstype });
     }
-    return await fn({ root: rootDir, format, mounts });
+    return await fn({ root: rootDir, format, mounts, mounted: described });
   } finally {
     // every step is tried, even after one fails: a loop device or mount must not outlive the run
     for (const step of undo.reverse()) {
@@ -262,6 +301,7 @@ function matches(spec: string, d: BlockDevice): boolean {
     case 'PARTLABEL':
       return d.partlabel === value;
     default:
-      return false; // /dev/sdXN names mean nothing for an image attached elsewhere
+      // a logical volume's /dev/VG/LV or /dev/mapper/VG-LV; /dev/sdXN names mean nothing for an image attached elsewhere
+      return d.names?.includes(spec) ?? false;
   }
 }

@@ -104,6 +104,10 @@ test('--image on a partitioned raw image: root found, /boot mounted from fstab, 
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.json.target, img);
   assert.equal(r.json.image, true);
+  assert.deepEqual(r.json.imageMounts, [
+    { mountpoint: '/', source: 'partition 2', fstype: 'ext4' },
+    { mountpoint: '/boot', source: 'partition 1', fstype: 'ext4' },
+  ]);
   assert.ok(r.json.changed.some((c: any) => c.path === '/boot/loader/random-seed'), 'the /boot partition was mounted and cleaned');
   assert.equal(loopsOf(img), '', 'loop device detached');
   assert.deepEqual(sysprepMounts(), [], 'nothing left mounted');

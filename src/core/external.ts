@@ -19,7 +19,7 @@ import { RootFs } from '../rootfs/rootfs.js';
 import { SysprepError } from './errors.js';
 import { PATHS } from './paths.js';
 import { Pass, PASSES, Provider, ProviderContext } from './provider.js';
-import { diff, foreignMounts, snapshot, Tree } from './tree.js';
+import { diff, foreignMounts, recordDiff, snapshot, Tree } from './tree.js';
 
 export const DEFAULT_TIMEOUT_SECONDS = 600;
 const FIELDS = new Set(['id', 'description', 'order', 'cleanup', 'generalize', 'specialize', 'validate', 'timeout', 'defaultEnabled']);
@@ -208,9 +208,5 @@ function targetTree(fs: RootFs): Tree {
 const isSysprepRecord = (p: string) => p === '/var/lib/sysprep' || p.startsWith('/var/lib/sysprep/');
 
 function recordTreeChanges(ctx: ProviderContext, before: Tree, id: string): void {
-  const d = diff(before, targetTree(ctx.fs), isSysprepRecord);
-  const detail = ctx.fs.root === '/' ? `while ${id} ran` : `by ${id}`;
-  for (const p of d.removed) ctx.fs.recordExternal(p, 'removed', detail);
-  for (const p of d.added) ctx.fs.recordExternal(p, 'created', detail);
-  for (const p of d.changed) ctx.fs.recordExternal(p, 'modified', detail);
+  recordDiff(ctx.fs, diff(before, targetTree(ctx.fs), isSysprepRecord), ctx.fs.root === '/' ? `while ${id} ran` : `by ${id}`);
 }

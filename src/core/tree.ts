@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { RootFs } from '../rootfs/rootfs.js';
 
 export interface Entry {
   type: 'file' | 'dir' | 'link' | 'other';
@@ -84,6 +85,14 @@ export function diff(before: Tree, after: Tree, ignore: (p: string) => boolean =
   }
   for (const p of after.keys()) if (!before.has(p) && !ignore(p)) added.push(p);
   return { removed: collapse(removed), added: collapse(added), changed: changed.sort() };
+}
+
+/** List a diff's paths as changes a program made (RootFs.recordExternal), each with `detail`. */
+export function recordDiff(fs: Pick<RootFs, 'recordExternal'>, d: TreeDiff, detail: string): number {
+  for (const p of d.removed) fs.recordExternal(p, 'removed', detail);
+  for (const p of d.added) fs.recordExternal(p, 'created', detail);
+  for (const p of d.changed) fs.recordExternal(p, 'modified', detail);
+  return d.removed.length + d.added.length + d.changed.length;
 }
 
 function big(_k: string, v: unknown) {

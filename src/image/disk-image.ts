@@ -91,8 +91,6 @@ export interface MountedImage {
   /** host directory of the image's root file system */
   root: string;
   format: ImageFormat;
-  /** in-image mount points mounted besides / */
-  mounts: string[];
   /** everything mounted, / first */
   mounted: ImageMount[];
 }
@@ -134,10 +132,11 @@ async function withRawImage<T>(
         pvs.push(pv);
         continue;
       }
+      const source = layout.length > 1 || part.offset > 0 ? `partition ${i + 1}` : 'the whole disk';
       const d = probe(attach(part.offset, part.size));
-      if (d?.fstype === 'crypto_LUKS') encrypted.push(layout.length > 1 || part.offset > 0 ? `partition ${i + 1}` : 'the whole disk');
+      if (d?.fstype === 'crypto_LUKS') encrypted.push(source);
       if (d && MOUNTABLE.has(d.fstype)) {
-        devices.push({ ...d, source: layout.length > 1 || part.offset > 0 ? `partition ${i + 1}` : 'the whole disk', ...(part.partuuid ? { partuuid: part.partuuid } : {}), ...(part.partlabel ? { partlabel: part.partlabel } : {}) });
+        devices.push({ ...d, source, ...(part.partuuid ? { partuuid: part.partuuid } : {}), ...(part.partlabel ? { partlabel: part.partlabel } : {}) });
       }
     }
     const lvm = lvmLayout(pvs);
@@ -174,7 +173,6 @@ async function withRawImage<T>(
     undo.push(() => {
       for (const m of mounted.reverse()) run('umount', [m]);
     });
-    const mounts: string[] = [];
     const described: ImageMount[] = [{ mountpoint: '/', source: rootDev.source ?? 'the image', fstype: rootDev.fstype }];
     for (const entry of fstabEntries(path.join(rootDir, 'etc/fstab'))) {
       if (entry.mountpoint === '/' || !entry.mountpoint.startsWith('/')) continue;
@@ -186,10 +184,9 @@ async function withRawImage<T>(
       if (!real.startsWith(rootDir + '/') || !fs.statSync(real, { throwIfNoEntry: false })?.isDirectory()) continue;
       must('mount', [...mountOpts(dev), dev.device, real]);
       mounted.push(real);
-      mounts.push(entry.mountpoint);
       described.push({ mountpoint: entry.mountpoint, source: dev.source ?? 'the image', fstype: dev.fstype });
     }
-    return await fn({ root: rootDir, format, mounts, mounted: described });
+    return await fn({ root: rootDir, format, mounted: described });
   } finally {
     // every step is tried, even after one fails: a loop device or mount must not outlive the run
     for (const step of undo.reverse()) {

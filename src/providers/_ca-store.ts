@@ -7,7 +7,7 @@
  */
 import { runInTarget } from '../core/chroot.js';
 import { ProviderContext } from '../core/provider.js';
-import { diff, snapshot, Tree } from '../core/tree.js';
+import { diff, recordDiff, snapshot, Tree } from '../core/tree.js';
 
 interface StoreTool {
   argv: string[];
@@ -60,10 +60,6 @@ export function refreshCaStore(ctx: ProviderContext, why: string): void {
   const r = runInTarget(ctx.fs, tool.argv, { timeoutMs: 300_000 });
   for (const line of r.output.trim().split('\n').filter(Boolean)) ctx.log.info(`${command}: ${line}`);
   if (r.status !== 0) throw new Error(`${command} failed with exit code ${r.status} after ${why}; the CA store may still trust them`);
-  const d = diff(before, outputs(ctx, tool.outputs));
-  for (const p of d.removed) ctx.fs.recordExternal(p, 'removed', `by ${command}`);
-  for (const p of d.added) ctx.fs.recordExternal(p, 'created', `by ${command}`);
-  for (const p of d.changed) ctx.fs.recordExternal(p, 'modified', `by ${command}`);
-  const changed = d.removed.length + d.added.length + d.changed.length;
+  const changed = recordDiff(ctx.fs, diff(before, outputs(ctx, tool.outputs)), `by ${command}`);
   ctx.note(`rebuilt the CA store (${command}: ${changed} ${changed === 1 ? 'file' : 'files'} changed)`);
 }

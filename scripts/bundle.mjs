@@ -23,7 +23,7 @@ await build({
   banner: { js: "import { createRequire as __sysprepRequire } from 'node:module'; const require = __sysprepRequire(import.meta.url);" },
 });
 // the first-boot runner: bash, installed beside the bundle
-copyFileSync('src/agent/firstboot.bash', 'dist/agent/firstboot');
+copyFileSync('src/firstboot/runner.bash', 'dist/agent/firstboot');
 chmodSync('dist/agent/firstboot', 0o755);
 for (const name of ['windowsZones', 'likelySubtags', 'aliases']) {
   copyFileSync(require.resolve(`cldr-core/supplemental/${name}.json`), `dist/agent/cldr/${name}.json`);

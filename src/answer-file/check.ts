@@ -11,7 +11,9 @@ import { isWindowsComponent, WINDOWS_ONLY_SETTINGS } from './catalog.js';
 import { parseAnswerFile, countLeaves, settingsBlocks, wcmAction, wcmKeyValue, parseBoolean, type AnswerFileDocument, type ComponentBlock } from './reader.js';
 import { childSpec, childSpecCI, componentSpec, contextOf, COMPONENTS, type ComponentSpec, type SettingSpec } from './schema.js';
 import { readPassword } from './sensitive.js';
-import { isPass, PASSES, SENSITIVE_DATA_DELETED, SYSPREP_PASSES, UNATTEND_NS, type Diagnostic, type Pass, type Severity } from './types.js';
+import { SENSITIVE_DATA_DELETED, UNATTEND_NS, type Diagnostic, type Severity } from './types.js';
+import { type AnswerPass } from '../model/passes.js';
+import { isAnswerPass, ANSWER_PASSES, SYSPREP_ANSWER_PASSES } from '../model/passes.js';
 import { AnswerFileError, childElements, textOf, type XmlElement } from './xml.js';
 
 export interface SettingReport {
@@ -86,14 +88,14 @@ function hasText(el: XmlElement): boolean {
   return false;
 }
 
-function passList(passes: readonly Pass[]): string {
+function passList(passes: readonly AnswerPass[]): string {
   return passes.length === 1 ? passes[0]! : `${passes.slice(0, -1).join(', ')} or ${passes[passes.length - 1]}`;
 }
 
 interface Where { pass: string; component: string }
 
 interface WalkState {
-  pass: Pass;
+  pass: AnswerPass;
   /** The pass is one sysprep runs. */
   runs: boolean;
   where: Where;
@@ -127,7 +129,7 @@ class Checker {
     let r = this.passes.get(pass);
     if (!r) {
       r = {
-        pass, line: el.line, column: el.column, runBySysprep: isPass(pass) && SYSPREP_PASSES.includes(pass), processed,
+        pass, line: el.line, column: el.column, runBySysprep: isAnswerPass(pass) && SYSPREP_ANSWER_PASSES.includes(pass), processed,
         settingCount: 0, components: [], settings: [], errors: 0, warnings: 0,
       };
       this.passes.set(pass, r);
@@ -153,14 +155,14 @@ class Checker {
     for (const b of settingsBlocks(doc)) {
       const el = b.element;
       if (b.pass === '') {
-        this.add('error', 'bad-pass', el, `<settings> without a pass attribute: add pass="…" (one of ${PASSES.join(', ')})`);
+        this.add('error', 'bad-pass', el, `<settings> without a pass attribute: add pass="…" (one of ${ANSWER_PASSES.join(', ')})`);
         continue;
       }
       if (!b.knownPass) {
-        const ci = PASSES.find((p) => p.toLowerCase() === b.pass.toLowerCase());
+        const ci = ANSWER_PASSES.find((p) => p.toLowerCase() === b.pass.toLowerCase());
         this.add('error', 'bad-pass', el, ci
           ? `unknown pass "${b.pass}": pass names are case-sensitive, write "${ci}"`
-          : `unknown pass "${b.pass}": use one of ${PASSES.join(', ')}`, { pass: b.pass });
+          : `unknown pass "${b.pass}": use one of ${ANSWER_PASSES.join(', ')}`, { pass: b.pass });
         continue;
       }
       const pass = b.knownPass;
@@ -173,7 +175,7 @@ class Checker {
         if (c.uri === UNATTEND_NS && c.local === 'component') continue;
         this.add('error', 'unknown-element', c, `<${c.name}> does not belong in <settings>; only <component> elements do`, { pass });
       }
-      const runs = SYSPREP_PASSES.includes(pass);
+      const runs = SYSPREP_ANSWER_PASSES.includes(pass);
       let leaves = 0;
       const names: string[] = [];
       const arch = new Map<string, XmlElement>();
@@ -227,7 +229,7 @@ class Checker {
 
   // -------------------------------------------------------------------------------------------------------
 
-  private checkComponent(comp: ComponentBlock, pass: Pass, runs: boolean, report: PassReport): void {
+  private checkComponent(comp: ComponentBlock, pass: AnswerPass, runs: boolean, report: PassReport): void {
     const el = comp.element;
     const id = comp.identity;
     const where: Where = { pass, component: id.name };
@@ -298,7 +300,7 @@ class Checker {
       }
       if (sspec.passes && !sspec.passes.includes(pass)) {
         this.add('error', 'wrong-pass', s,
-          `${spec.short}/${s.local} is not valid in the ${pass} pass; it is valid in ${passList(sspec.passes)}: move it to <settings pass="${sspec.passes.find((p) => SYSPREP_PASSES.includes(p)) ?? sspec.passes[0]}">`, w);
+          `${spec.short}/${s.local} is not valid in the ${pass} pass; it is valid in ${passList(sspec.passes)}: move it to <settings pass="${sspec.passes.find((p) => SYSPREP_ANSWER_PASSES.includes(p)) ?? sspec.passes[0]}">`, w);
       }
       this.walk(s, sspec, path, { pass, runs, where: { pass, component: spec.name }, ignored: runs ? undefined : `not run by sysprep (${pass} pass)`, inUnit: false }, report);
       sspec = undefined;
@@ -474,7 +476,7 @@ class Checker {
 export function checkAnswerFile(doc: AnswerFileDocument): CheckReport {
   const c = new Checker(doc.file);
   c.checkDocument(doc);
-  const order = (p: string) => (isPass(p) ? PASSES.indexOf(p) : 99);
+  const order = (p: string) => (isAnswerPass(p) ? ANSWER_PASSES.indexOf(p) : 99);
   const passes = [...c.passes.values()].sort((a, b) => order(a.pass) - order(b.pass));
   const errors = c.diagnostics.filter((d) => d.severity === 'error').length;
   return {

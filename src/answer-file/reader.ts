@@ -5,7 +5,9 @@
  *
  * Pure: strings and buffers in; no file-system access.
  */
-import { isPass, PASSES, UNATTEND_NS, WCM_NS, type Diagnostic, type Pass } from './types.js';
+import { UNATTEND_NS, WCM_NS, type Diagnostic } from './types.js';
+import { type AnswerPass } from '../model/passes.js';
+import { isAnswerPass, ANSWER_PASSES } from '../model/passes.js';
 import {
   AnswerFileError,
   attribute,
@@ -89,7 +91,7 @@ export interface SettingsBlock {
   /** The pass attribute as written ('' when missing). */
   pass: string;
   /** The pass, when it is one of the seven. */
-  knownPass: Pass | undefined;
+  knownPass: AnswerPass | undefined;
   /** Marked wasPassProcessed="true". */
   processed: boolean;
   components: ComponentBlock[];
@@ -122,7 +124,7 @@ export function settingsBlocks(doc: XmlDocument): SettingsBlock[] {
       if (c.local !== 'component' || c.uri !== UNATTEND_NS) continue;
       components.push({ element: c, identity: componentIdentity(c), settings: childElements(c) });
     }
-    out.push({ element: s, pass, knownPass: isPass(pass) ? pass : undefined, processed: isProcessed(s), components });
+    out.push({ element: s, pass, knownPass: isAnswerPass(pass) ? pass : undefined, processed: isProcessed(s), components });
   }
   return out;
 }
@@ -144,7 +146,7 @@ export function countLeaves(el: XmlElement): number {
  * block with at least one component that has at least one setting. With `includeProcessed`, blocks marked
  * wasPassProcessed="true" count too.
  */
-export function hasSettingsForPass(doc: XmlDocument, pass: Pass, options: { includeProcessed?: boolean } = {}): boolean {
+export function hasSettingsForPass(doc: XmlDocument, pass: AnswerPass, options: { includeProcessed?: boolean } = {}): boolean {
   for (const b of settingsBlocks(doc)) {
     if (b.pass !== pass) continue;
     if (b.processed && !options.includeProcessed) continue;
@@ -154,7 +156,7 @@ export function hasSettingsForPass(doc: XmlDocument, pass: Pass, options: { incl
 }
 
 /** Marks every `<settings>` block of the pass wasPassProcessed="true" (what Windows writes to its cached copy). */
-export function markPassProcessed(doc: XmlDocument, pass: Pass): number {
+export function markPassProcessed(doc: XmlDocument, pass: AnswerPass): number {
   let n = 0;
   for (const b of settingsBlocks(doc)) {
     if (b.pass !== pass) continue;
@@ -165,7 +167,7 @@ export function markPassProcessed(doc: XmlDocument, pass: Pass): number {
 }
 
 /** True when every `<settings>` block of the pass is marked processed (and there is at least one). */
-export function isPassProcessed(doc: XmlDocument, pass: Pass): boolean {
+export function isPassProcessed(doc: XmlDocument, pass: AnswerPass): boolean {
   const blocks = settingsBlocks(doc).filter((b) => b.pass === pass);
   return blocks.length > 0 && blocks.every((b) => b.processed);
 }
@@ -192,4 +194,4 @@ export function childText(el: XmlElement, name: string): string | undefined {
   return undefined;
 }
 
-export { PASSES };
+export { ANSWER_PASSES };

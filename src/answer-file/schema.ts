@@ -5,7 +5,7 @@
  *
  * check.ts walks answer files against this table; settings.ts reads typed values with it.
  */
-import type { Pass } from './types.js';
+import { type AnswerPass } from '../model/passes.js';
 import { childElements, textOf, type XmlElement } from './xml.js';
 import { describeDeviceForm, describeInputLocale, describeLocale, describeTimeZone, mapWindowsGroup } from './describe.js';
 
@@ -28,7 +28,7 @@ export type ValueRule =
   };
 
 export interface DescribeContext {
-  pass: Pass;
+  pass: AnswerPass;
   /** Child element by name. */
   child(name: string): XmlElement | undefined;
   /** Trimmed text of a child element (undefined when absent). */
@@ -38,7 +38,7 @@ export interface DescribeContext {
 export interface SettingSpec {
   name: string;
   /** Top-level settings: the passes the setting is valid in. Children inherit their parent's. */
-  passes?: readonly Pass[];
+  passes?: readonly AnswerPass[];
   /** A leaf: its value rule. */
   value?: ValueRule;
   /** A container: its child settings. */
@@ -189,7 +189,7 @@ const runCommand = (item: 'RunSynchronousCommand' | 'RunAsynchronousCommand'): S
 
 // Reseal / Generalize -------------------------------------------------------------------------------------------
 
-function resealOutcome(pass: Pass, mode: string | undefined, fsn: boolean): string {
+function resealOutcome(pass: AnswerPass, mode: string | undefined, fsn: boolean): string {
   const m = mode?.toLowerCase() === 'audit' ? 'audit' : mode?.toLowerCase() === 'oobe' ? 'oobe' : undefined;
   const eff = m ?? (pass === 'auditSystem' ? 'audit' : pass === 'oobeSystem' ? 'oobe' : undefined);
   if (!eff) return 'after the other auditUser settings: the sysprep dialog asks for audit mode or the OOBE (no Mode given)';
@@ -510,7 +510,7 @@ export function childSpecCI(spec: SettingSpec | ComponentSpec, name: string): Se
 }
 
 /** A DescribeContext over an element. */
-export function contextOf(el: XmlElement, pass: Pass): DescribeContext {
+export function contextOf(el: XmlElement, pass: AnswerPass): DescribeContext {
   const kids = childElements(el);
   const child = (name: string) => kids.find((c) => c.local === name);
   return {

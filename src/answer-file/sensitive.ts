@@ -5,7 +5,7 @@
  *
  * Pure: works on the DOM only.
  */
-import type { Pass } from './types.js';
+import { type AnswerPass } from '../model/passes.js';
 import { SENSITIVE_DATA_DELETED, UNATTEND_NS } from './types.js';
 import { attribute, childElements, setText, textOf, type XmlDocument, type XmlElement } from './xml.js';
 
@@ -86,7 +86,7 @@ export function readPassword(el: XmlElement): PasswordValue {
 }
 
 /** The `<settings>` elements of a document, optionally only those of one pass. */
-export function settingsElements(doc: XmlDocument, pass?: Pass | string): XmlElement[] {
+export function settingsElements(doc: XmlDocument, pass?: AnswerPass | string): XmlElement[] {
   const out: XmlElement[] = [];
   for (const s of childElements(doc.root)) {
     if (s.local !== 'settings' || s.uri !== UNATTEND_NS) continue;
@@ -105,7 +105,7 @@ function collectSensitive(el: XmlElement, out: XmlElement[]): void {
 }
 
 /** Every sensitive element of a document (or of one pass), outermost only. */
-export function sensitiveElements(doc: XmlDocument, pass?: Pass | string): XmlElement[] {
+export function sensitiveElements(doc: XmlDocument, pass?: AnswerPass | string): XmlElement[] {
   const out: XmlElement[] = [];
   for (const s of settingsElements(doc, pass)) collectSensitive(s, out);
   return out;
@@ -117,7 +117,7 @@ export function sensitiveElements(doc: XmlDocument, pass?: Pass | string): XmlEl
  * text; a product key (or the Key of UserData/ProductKey) holds the marker. Returns how many values were
  * replaced (already-deleted and empty values are left as they are).
  */
-export function scrubSensitive(doc: XmlDocument, pass: Pass | string): number {
+export function scrubSensitive(doc: XmlDocument, pass: AnswerPass | string): number {
   let n = 0;
   for (const el of sensitiveElements(doc, pass)) {
     const target = el.local === 'ProductKey' ? (child(el, 'Key') ?? el) : el;
@@ -135,7 +135,7 @@ export function scrubSensitive(doc: XmlDocument, pass: Pass | string): number {
  * product keys, credentials. Empty strings and the deletion marker are left out. Use it to assert that no
  * secret reaches a log or a report.
  */
-export function listSensitiveStrings(doc: XmlDocument, pass?: Pass | string): string[] {
+export function listSensitiveStrings(doc: XmlDocument, pass?: AnswerPass | string): string[] {
   const out = new Set<string>();
   const addText = (s: string | undefined) => {
     if (s === undefined) return;

@@ -8,7 +8,7 @@
  */
 import { parseBoolean, settingsBlocks, wcmAction, wcmKeyValue, type ComponentBlock } from './reader.js';
 import { readPassword, type PasswordValue } from './sensitive.js';
-import type { Pass } from './types.js';
+import { type AnswerPass } from '../model/passes.js';
 import { childElements, textOf, type XmlDocument, type XmlElement } from './xml.js';
 
 export type ListAction = 'add' | 'modify' | 'remove';
@@ -67,7 +67,7 @@ export interface OobeSettings {
 }
 
 export interface PassSettings {
-  pass: Pass;
+  pass: AnswerPass;
   /** Some block of this pass is marked wasPassProcessed="true". */
   processed: boolean;
   deployment: {
@@ -151,7 +151,7 @@ function resolve<T extends { action: ListAction }>(items: T[], key: (t: T) => st
   return [...out.values()];
 }
 
-function components(doc: XmlDocument, pass: Pass, name: string, arch: string): ComponentBlock[] {
+function components(doc: XmlDocument, pass: AnswerPass, name: string, arch: string): ComponentBlock[] {
   const all: ComponentBlock[] = [];
   for (const b of settingsBlocks(doc)) {
     if (b.pass !== pass) continue;
@@ -184,7 +184,7 @@ function runCommands(list: XmlElement | undefined, itemName: string): RunCommand
  * The typed settings of one pass. `arch` picks the component copies (default: this machine's architecture).
  * Processed passes are read all the same (`processed` tells); deleted secrets read as `deleted`.
  */
-export function getPassSettings(doc: XmlDocument, pass: Pass, options: { arch?: string } = {}): PassSettings {
+export function getPassSettings(doc: XmlDocument, pass: AnswerPass, options: { arch?: string } = {}): PassSettings {
   const arch = options.arch ?? hostArchitecture();
   const s: PassSettings = {
     pass,

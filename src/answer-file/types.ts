@@ -1,18 +1,8 @@
-/** Names shared by the answer-file modules. */
+/** Names shared by the answer-file modules (the passes are the model's: src/model/passes.ts). */
 
 export const UNATTEND_NS = 'urn:schemas-microsoft-com:unattend';
 export const WCM_NS = 'http://schemas.microsoft.com/WMIConfig/2002/State';
 
-/** The seven configuration passes, in the order Windows documents them. */
-export const PASSES = ['windowsPE', 'offlineServicing', 'generalize', 'specialize', 'auditSystem', 'auditUser', 'oobeSystem'] as const;
-export type Pass = (typeof PASSES)[number];
-
-/** The passes sysprep runs (windowsPE and offlineServicing belong to Windows Setup from installation media). */
-export const SYSPREP_PASSES: readonly Pass[] = ['generalize', 'specialize', 'auditSystem', 'auditUser', 'oobeSystem'];
-
-export function isPass(s: string): s is Pass {
-  return (PASSES as readonly string[]).includes(s);
-}
 
 /** Replacement text for sensitive values once the pass that used them has been processed. */
 export const SENSITIVE_DATA_DELETED = '*SENSITIVE*DATA*DELETED*';

@@ -17,16 +17,18 @@ import {
 } from '../answer-file/mappings.js';
 import { parseAnswerFile } from '../answer-file/reader.js';
 import { childSpec, COMPONENTS, type ComponentSpec, type SettingSpec, type ValueRule } from '../answer-file/schema.js';
-import { PASSES, SENSITIVE_DATA_DELETED, SYSPREP_PASSES, UNATTEND_NS, WCM_NS, type Pass } from '../answer-file/types.js';
+import { SENSITIVE_DATA_DELETED, UNATTEND_NS, WCM_NS } from '../answer-file/types.js';
+import { type AnswerPass } from '../model/passes.js';
+import { ANSWER_PASSES, SYSPREP_ANSWER_PASSES } from '../model/passes.js';
 import { MAX_ANSWER_FILE_BYTES } from '../answer-file/xml.js';
-import { PATHS } from '../core/paths.js';
+import { PATHS } from '../model/paths.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // What the code applies today
 
 export interface SettingStatus {
   /** Passes sysprep runs in which nothing applies the setting yet; 'all' for every one of them. */
-  notApplied?: readonly Pass[] | 'all';
+  notApplied?: readonly AnswerPass[] | 'all';
   /** How the code applies it, where that differs from (or adds to) the model's text. */
   note?: string;
   /**
@@ -116,7 +118,7 @@ interface Example {
   /** For a leaf: its value; for a container: its inner XML. */
   xml: string;
   /** Default: the first pass sysprep runs that the setting is valid in. */
-  pass?: Pass;
+  pass?: AnswerPass;
   /** Default for a leaf: the value in code. */
   label?: string;
 }
@@ -185,7 +187,7 @@ export interface Row {
   chain: SettingSpec[];
   spec: SettingSpec;
   /** The passes of the top-level setting. */
-  passes: readonly Pass[];
+  passes: readonly AnswerPass[];
   /** The reason it is ignored on Linux (its own or an ancestor's). */
   ignored?: string;
 }
@@ -193,7 +195,7 @@ export interface Row {
 /** The rows of a component, in model order (the same units `unattend check` reports). */
 export function rowsOf(component: ComponentSpec): Row[] {
   const rows: Row[] = [];
-  const walk = (spec: SettingSpec, chain: SettingSpec[], passes: readonly Pass[], ignored: string | undefined) => {
+  const walk = (spec: SettingSpec, chain: SettingSpec[], passes: readonly AnswerPass[], ignored: string | undefined) => {
     const path = [...chain, spec].map((s) => s.name).join('/');
     const ign = ignored ?? spec.ignored;
     const isRow = spec.unit === true || spec.item !== undefined || spec.value !== undefined || (spec.ignored !== undefined && !ignored);
@@ -267,28 +269,28 @@ function valueColumn(row: Row): string {
   return parts.join('<br>');
 }
 
-function passesOf(row: Row): readonly Pass[] {
-  return [...row.passes].sort((a, b) => PASSES.indexOf(a) - PASSES.indexOf(b));
+function passesOf(row: Row): readonly AnswerPass[] {
+  return [...row.passes].sort((a, b) => ANSWER_PASSES.indexOf(a) - ANSWER_PASSES.indexOf(b));
 }
 
-function notAppliedIn(row: Row): Pass[] {
+function notAppliedIn(row: Row): AnswerPass[] {
   const st = STATUS[key(row)];
-  const runs = passesOf(row).filter((p) => SYSPREP_PASSES.includes(p));
+  const runs = passesOf(row).filter((p) => SYSPREP_ANSWER_PASSES.includes(p));
   if (!st?.notApplied) return [];
   return st.notApplied === 'all' ? runs : runs.filter((p) => st.notApplied!.includes(p));
 }
 
 function passColumn(row: Row): string {
   const na = notAppliedIn(row);
-  const all = na.length > 0 && na.length === passesOf(row).filter((p) => SYSPREP_PASSES.includes(p)).length;
+  const all = na.length > 0 && na.length === passesOf(row).filter((p) => SYSPREP_ANSWER_PASSES.includes(p)).length;
   return passesOf(row).map((p) => {
-    if (!SYSPREP_PASSES.includes(p)) return `${p} (not run by sysprep)`;
+    if (!SYSPREP_ANSWER_PASSES.includes(p)) return `${p} (not run by sysprep)`;
     if (!row.ignored && !all && na.includes(p)) return `${p} (not applied yet)`;
     return p;
   }).join(', ');
 }
 
-function exampleXml(row: Row, ex: Example, pass: Pass): string {
+function exampleXml(row: Row, ex: Example, pass: AnswerPass): string {
   let inner = ex.xml.replace(/&(?![a-z]+;|#)/g, '&amp;');
   for (let i = row.chain.length - 1; i >= 0; i--) {
     const s = row.chain[i]!;
@@ -302,7 +304,7 @@ function exampleXml(row: Row, ex: Example, pass: Pass): string {
 
 /** What `unattend check` says about an example (the model's describe()); throws when the example is not valid. */
 export function describeExample(row: Row, ex: Example): string {
-  const pass = ex.pass ?? row.passes.find((p) => SYSPREP_PASSES.includes(p));
+  const pass = ex.pass ?? row.passes.find((p) => SYSPREP_ANSWER_PASSES.includes(p));
   if (!pass) throw new Error(`${key(row)}: no pass sysprep runs`);
   const report = checkAnswerFile(parseAnswerFile(exampleXml(row, ex, pass), `example of ${key(row)}`));
   const errors = report.diagnostics.filter((d) => d.severity === 'error');
@@ -329,7 +331,7 @@ function linuxColumn(row: Row): string {
     parts.push(`Ignored on Linux: ${row.ignored}.`);
   } else {
     const na = notAppliedIn(row);
-    const runs = passesOf(row).filter((p) => SYSPREP_PASSES.includes(p));
+    const runs = passesOf(row).filter((p) => SYSPREP_ANSWER_PASSES.includes(p));
     if (na.length && na.length === runs.length) parts.push('**(not applied yet)**');
     else if (na.length) parts.push(`**(not applied yet in ${na.join(', ')})**`);
     if (row.spec.linux) parts.push(row.spec.linux);
@@ -359,7 +361,7 @@ function componentTable(c: ComponentSpec): string[] {
 // ---------------------------------------------------------------------------------------------------------
 // The document
 
-const WHEN: Readonly<Record<Pass, string>> = {
+const WHEN: Readonly<Record<AnswerPass, string>> = {
   windowsPE: 'never: Windows Setup from installation media; its settings are checked, not run',
   offlineServicing: 'never: Windows Setup servicing an offline image; its settings are checked, not run',
   generalize: '`sysprep /generalize`, on the reference machine or image: its settings steer the generalize providers or are recorded in the image state',
@@ -370,7 +372,7 @@ const WHEN: Readonly<Record<Pass, string>> = {
 };
 
 function intro(): string[] {
-  const run = SYSPREP_PASSES.join(', ');
+  const run = SYSPREP_ANSWER_PASSES.join(', ');
   return [
     '# Answer files (unattend.xml)',
     '',
@@ -391,7 +393,7 @@ function intro(): string[] {
     '',
     '| Pass | When it runs on Linux |',
     '|---|---|',
-    ...PASSES.map((p) => `| ${p} | ${cell(WHEN[p])} |`),
+    ...ANSWER_PASSES.map((p) => `| ${p} | ${cell(WHEN[p])} |`),
     '',
     '## Which answer file',
     '',

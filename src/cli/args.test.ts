@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SysprepError } from '../core/errors.js';
+import { SysprepError } from '../model/errors.js';
 import { parseRunArgs, tokenize } from './args.js';
 
 const run = (...argv: string[]) => parseRunArgs(tokenize(argv));

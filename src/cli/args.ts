@@ -4,8 +4,8 @@
  * `--unattend=F`, `--mode vm`). A token that starts with "/" but does not name a known option is a
  * path (so `sysprep unattend check /srv/unattend.xml` works).
  */
-import { usageError } from '../core/errors.js';
-import type { PowerAction } from '../core/engine.js';
+import { usageError } from '../model/errors.js';
+import type { PowerAction } from '../model/request.js';
 
 interface OptionSpec {
   /** canonical name */

@@ -1,5 +1,6 @@
 /** --help, generated from the option table and the provider registry so it cannot fall behind. */
-import { compareProviders, PASSES } from '../core/provider.js';
+import { PROVIDER_PASSES } from '../model/passes.js';
+import { compareProviders } from '../providers/api.js';
 import { BUILT_IN_PROVIDERS } from '../providers/index.js';
 
 const USAGE = `Usage:
@@ -43,7 +44,7 @@ nothing changed; 4 a provider's validation refused, nothing changed.
 
 export function providerTable(): string {
   const lines: string[] = [];
-  for (const pass of PASSES) {
+  for (const pass of PROVIDER_PASSES) {
     const ps = BUILT_IN_PROVIDERS.filter((p) => p.pass === pass).sort(compareProviders);
     if (!ps.length) continue;
     lines.push(`  ${pass} pass${pass === 'cleanup' ? ' (every run)' : pass === 'generalize' ? ' (with /generalize)' : ' (first boot)'}:`);

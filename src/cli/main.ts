@@ -2,16 +2,20 @@
  * The thin command line: parse, dispatch, and the one place errors become exit codes.
  */
 import * as fs from 'node:fs';
-import { describeError, ExitCode, SysprepError, usageError } from '../core/errors.js';
-import { allProviders, openTarget, planProviders, requireRoot, runSysprep, RunRequest } from '../core/engine.js';
-import { PantherLog } from '../core/panther.js';
-import { diff, snapshot } from '../core/tree.js';
-import { PATHS } from '../core/paths.js';
-import { appliesTo, compareProviders, PASSES } from '../core/provider.js';
-import { selectProviders } from '../core/selection.js';
-import { parseIni, readImageState, readInstallRecord, readProgress } from '../core/state.js';
-import { TargetLock } from '../core/lock.js';
-import { VERSION } from '../core/version.js';
+import { describeError, ExitCode, SysprepError, usageError } from '../model/errors.js';
+import { openTarget, requireRoot, runSysprep } from '../seal/run.js';
+import type { RunRequest } from '../model/request.js';
+import { allProviders, BUILT_IN_PROVIDERS } from '../providers/index.js';
+import { planProviders } from '../providers/selection.js';
+import { PantherLog } from '../system/panther.js';
+import { diff, snapshot } from '../system/tree.js';
+import { PATHS } from '../model/paths.js';
+import { PROVIDER_PASSES } from '../model/passes.js';
+import { appliesTo, compareProviders, providerContext, runOptions } from '../providers/api.js';
+import { selectProviders } from '../providers/selection.js';
+import { parseIni, readImageState, readInstallRecord, readProgress } from '../system/state.js';
+import { TargetLock } from '../system/lock.js';
+import { VERSION } from '../model/version.js';
 import { parseRunArgs, ParsedArgs, rejectOptions, tokenize } from './args.js';
 import { helpText } from './help.js';
 import { withImage } from '../image/disk-image.js';
@@ -52,8 +56,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       case 'agent': {
         // the first-boot agent's phases, started by its systemd units inside a clone
-        const { agentMain } = await import('../agent/agent.js');
-        return await agentMain(rest);
+        const { agentMain } = await import('../firstboot/agent.js');
+        return await agentMain(rest, async (o) => (await import('./dialog.js')).runDialog(o));
       }
       case 'rearm':
         return rearmCommand({ ...args, positionals: rest });
@@ -114,7 +118,7 @@ async function runCommand(args: ParsedArgs): Promise<number> {
     // refuse what can be refused before the image is even attached (names of providers registered
     // inside the image can only be checked once it is)
     try {
-      planProviders(request);
+      planProviders(request, BUILT_IN_PROVIDERS);
     } catch (err) {
       if (!(err instanceof SysprepError && /unknown provider/.test(err.message))) throw err;
     }
@@ -183,7 +187,7 @@ function providersCommand(args: ParsedArgs): Promise<number> | number {
   const all = allProviders(target.fs);
   const selected = selectProviders(all, args.options.get('providers') ?? []);
   const rows = [...all]
-    .sort((a, b) => PASSES.indexOf(a.pass) - PASSES.indexOf(b.pass) || compareProviders(a, b))
+    .sort((a, b) => PROVIDER_PASSES.indexOf(a.pass) - PROVIDER_PASSES.indexOf(b.pass) || compareProviders(a, b))
     .map((p) => ({
       id: p.id,
       pass: p.pass,
@@ -221,7 +225,7 @@ async function providerTestCommand(args: ParsedArgs): Promise<number> {
   const root = args.options.get('root')?.at(-1);
   if (root === undefined) throw usageError('sysprep providers test needs --root DIR (a scratch copy of an image: it is changed for real)');
   const pass = args.options.get('pass')?.at(-1);
-  if (pass !== undefined && !(PASSES as readonly string[]).includes(pass)) throw usageError(`--pass ${pass}: one of ${PASSES.join(', ')}`);
+  if (pass !== undefined && !(PROVIDER_PASSES as readonly string[]).includes(pass)) throw usageError(`--pass ${pass}: one of ${PROVIDER_PASSES.join(', ')}`);
   requireRoot();
   const target = openTarget(root, false);
   const candidates = allProviders(target.fs).filter((p) => p.id === id && (pass === undefined || p.pass === pass));
@@ -230,14 +234,7 @@ async function providerTestCommand(args: ParsedArgs): Promise<number> {
   const provider = candidates[0]!;
   const log = new PantherLog(undefined, undefined);
   const notes: string[] = [];
-  const ctx = {
-    fs: target.fs,
-    target,
-    log,
-    options: { mode: 'oobe' as const, generalize: provider.pass === 'generalize', vm: false, dryRun: false, keepUserAccounts: [], removeUserAccounts: [],
-      persistAllDeviceInstalls: false, doNotCleanUpNonPresentDevices: false },
-    note: (m: string) => notes.push(m),
-  };
+  const ctx = providerContext(provider, { fs: target.fs, target, log }, runOptions({ generalize: provider.pass === 'generalize' }), (m) => notes.push(m));
   const before = snapshot(target.fs.root);
   let status: 'done' | 'refused' | 'failed' = 'done';
   let error: string | undefined;

@@ -3,8 +3,8 @@
  * when stdout is not a terminal), a summary at the end; nothing but errors with /quiet; one JSON
  * document with --json.
  */
-import type { ProviderResult, RunObserver, RunReport } from '../core/engine.js';
-import type { Provider } from '../core/provider.js';
+import type { ProviderResult, RunObserver, RunReport } from '../seal/run.js';
+import type { Provider } from '../providers/api.js';
 
 export interface OutputMode {
   quiet: boolean;

@@ -1,5 +1,6 @@
 /** docs/built-in-providers.md, generated from the registry (a test keeps the file in step with the code). */
-import { compareProviders, PASSES } from '../core/provider.js';
+import { PROVIDER_PASSES } from '../model/passes.js';
+import { compareProviders } from '../providers/api.js';
 import { BUILT_IN_PROVIDERS } from '../providers/index.js';
 
 export function providersMarkdown(): string {
@@ -13,7 +14,7 @@ export function providersMarkdown(): string {
     'comments say why the state it removes is machine-specific and which peer behaviour it follows or fixes.',
     '',
   ];
-  for (const pass of PASSES) {
+  for (const pass of PROVIDER_PASSES) {
     const ps = BUILT_IN_PROVIDERS.filter((p) => p.pass === pass).sort(compareProviders);
     if (!ps.length) continue;
     out.push(`## ${pass}`, '', '| provider | default | layouts | what it does |', '|---|---|---|---|');

@@ -17,8 +17,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ImageMount } from '../core/engine.js';
-import { environmentError, usageError } from '../core/errors.js';
+import type { ImageMount } from '../model/request.js';
+import { environmentError, usageError } from '../model/errors.js';
 import { lvmLayout, PhysicalVolume, readPhysicalVolume, volumeDeviceNames } from './lvm.js';
 
 interface Cmd {

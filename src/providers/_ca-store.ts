@@ -5,9 +5,9 @@
  * image was enrolled with. The image's own tool rebuilds the store: `update-ca-certificates` (Debian,
  * Ubuntu, SUSE) or `update-ca-trust extract` (the Red Hat family), in a chroot for an offline root.
  */
-import { runInTarget } from '../core/chroot.js';
-import { ProviderContext } from '../core/provider.js';
-import { diff, recordDiff, snapshot, Tree } from '../core/tree.js';
+import { runInTarget } from '../system/chroot.js';
+import { ProviderContext } from './api.js';
+import { diff, recordDiff, snapshot, Tree } from '../system/tree.js';
 
 interface StoreTool {
   argv: string[];

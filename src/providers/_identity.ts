@@ -14,7 +14,7 @@
  * - Configuration is read, and edited, only when it is a regular file (never through a link), and
  *   only the one setting that holds the identity changes; everything else survives byte for byte.
  */
-import { ProviderContext } from '../core/provider.js';
+import { ProviderContext } from './api.js';
 import { joinTarget } from '../rootfs/rootfs.js';
 
 /** "/opt/consul/" → "/opt/consul"; undefined for relative paths or values with variables in them. */

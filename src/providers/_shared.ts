@@ -2,8 +2,8 @@
  * Helpers several providers share. Not providers themselves. Everything goes through ctx.fs, so it
  * is confined to the target, recorded, and skipped in a dry run.
  */
-import { ProviderContext } from '../core/provider.js';
-import { homeDirectories } from '../core/target.js';
+import { ProviderContext } from './api.js';
+import { homeDirectories } from '../system/target.js';
 import { joinTarget } from '../rootfs/rootfs.js';
 
 /** Remove whatever matches each pattern (files, links, whole directories). Returns how many. */

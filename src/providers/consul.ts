@@ -1,4 +1,4 @@
-import { defineProvider, ProviderContext } from '../core/provider.js';
+import { defineProvider, ProviderContext } from './api.js';
 import { cleanPath, configFiles, configText, distinct, hclOrJsonString, removeFilesIn } from './_identity.js';
 import { count } from './_shared.js';
 

@@ -1,4 +1,4 @@
-import { defineProvider, ProviderContext } from '../core/provider.js';
+import { defineProvider, ProviderContext } from './api.js';
 import { cleanPath, configText, distinct, removeFile } from './_identity.js';
 import { count } from './_shared.js';
 import { dockerDataRoots } from './docker.js';

@@ -1,4 +1,4 @@
-import { defineProvider } from '../core/provider.js';
+import { defineProvider } from './api.js';
 import { globRemover } from './_shared.js';
 
 /** Remove kernel crash dumps, kdump and systemd-coredump cores */

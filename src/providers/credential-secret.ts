@@ -1,4 +1,4 @@
-import { defineProvider } from '../core/provider.js';
+import { defineProvider } from './api.js';
 
 /**
  * The host key systemd uses to encrypt credentials (systemd-creds). Shared by clones, one clone could

@@ -1,5 +1,5 @@
-import { defineProvider, ProviderContext } from '../core/provider.js';
-import { PATHS } from '../core/paths.js';
+import { defineProvider, ProviderContext } from './api.js';
+import { PATHS } from '../model/paths.js';
 
 /**
  * A clone's first boot keeps the units its golden image had enabled. systemd applies its presets when

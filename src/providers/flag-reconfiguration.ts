@@ -1,4 +1,4 @@
-import { defineProvider } from '../core/provider.js';
+import { defineProvider } from './api.js';
 
 /** Fedora/RHEL initial-setup's reconfiguration mode: it runs all its spokes at the next boot. */
 export default defineProvider({

@@ -1,4 +1,4 @@
-import { defineProvider, ProviderContext } from '../core/provider.js';
+import { defineProvider, ProviderContext } from './api.js';
 import { editLines } from './_shared.js';
 
 /**

@@ -1,5 +1,7 @@
 /** Every built-in provider, alphabetically. A new provider is a file here plus a line in this list. */
-import { Provider } from '../core/provider.js';
+import type { RootFs } from '../rootfs/rootfs.js';
+import type { Provider } from './api.js';
+import { loadExternalProviders } from './external.js';
 import abrtData from './abrt-data.js';
 import atSpool from './at-spool.js';
 import backupFiles from './backup-files.js';
@@ -141,3 +143,8 @@ export const BUILT_IN_PROVIDERS: readonly Provider[] = [
   zerotier,
   zshHistory,
 ];
+
+/** Built-in providers and the external ones registered in the target (SPEC 7). */
+export function allProviders(fs: RootFs): Provider[] {
+  return [...BUILT_IN_PROVIDERS, ...loadExternalProviders(fs, new Set(BUILT_IN_PROVIDERS.map((p) => p.id)))];
+}

@@ -1,5 +1,5 @@
-import { runInTarget } from '../core/chroot.js';
-import { defineProvider, ProviderContext } from '../core/provider.js';
+import { runInTarget } from '../system/chroot.js';
+import { defineProvider, ProviderContext } from './api.js';
 
 /**
  * A host-only initramfs holds only the drivers of the golden machine's hardware: a clone on other

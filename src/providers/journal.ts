@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { defineProvider } from '../core/provider.js';
+import { defineProvider } from './api.js';
 import { count } from './_shared.js';
 
 /**

@@ -1,4 +1,4 @@
-import { defineProvider } from '../core/provider.js';
+import { defineProvider } from './api.js';
 
 /**
  * systemd's rules (machine-id(5)): a missing or `uninitialized` /etc/machine-id makes the next boot a

@@ -1,4 +1,4 @@
-import { defineProvider } from '../core/provider.js';
+import { defineProvider } from './api.js';
 import { count, editLines } from './_shared.js';
 
 /**

@@ -1,5 +1,5 @@
 import { parseDocument, isMap, YAMLMap } from 'yaml';
-import { defineProvider } from '../core/provider.js';
+import { defineProvider } from './api.js';
 
 /**
  * Netplan configs that match an interface by the golden machine's MAC address (`match: macaddress`,

@@ -1,5 +1,5 @@
-import { defineProvider } from '../core/provider.js';
-import { homeDirectories } from '../core/target.js';
+import { defineProvider } from './api.js';
+import { homeDirectories } from '../system/target.js';
 import { joinTarget } from '../rootfs/rootfs.js';
 
 /**

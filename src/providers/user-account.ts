@@ -1,5 +1,5 @@
-import { defineProvider, ProviderContext } from '../core/provider.js';
-import { Account, loginDefsNumber } from '../core/target.js';
+import { defineProvider, ProviderContext } from './api.js';
+import { Account, loginDefsNumber } from '../system/target.js';
 import { count, editLines } from './_shared.js';
 
 /** Directories that are never anyone's home to remove, whatever /etc/passwd says. */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { defineProvider, ProviderContext } from '../core/provider.js';
+import { defineProvider, ProviderContext } from './api.js';
 import type { RootFs } from '../rootfs/rootfs.js';
 import { configFiles } from './_identity.js';
 import { count, editLines } from './_shared.js';

@@ -1,4 +1,4 @@
-import { defineProvider } from '../core/provider.js';
+import { defineProvider } from './api.js';
 import { count, removeFromHomes } from './_shared.js';
 
 /** Like virt-sysprep's zsh-history, but for every home named in /etc/passwd, not only /home/*. */

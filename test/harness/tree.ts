@@ -1,5 +1,5 @@
 /** Tree snapshots and diffs (the product's, used by `sysprep providers test` too) and test helpers. */
-export { diff, snapshot, type Entry, type Tree, type TreeDiff } from '../../src/core/tree.js';
+export { diff, snapshot, type Entry, type Tree, type TreeDiff } from '../../src/system/tree.js';
 
 /** sysprep's own files in the target: bookkeeping (state, logs, lock) and the first-boot agent */
 export const isSysprepOwn = (p: string) =>

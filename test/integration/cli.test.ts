@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { BUILT_IN_PROVIDERS } from '../../src/providers/index.js';
-import { VERSION } from '../../src/core/version.js';
+import { VERSION } from '../../src/model/version.js';
 import { overlayRoot, Scratch, usedRoot } from '../fixtures/used-root.js';
 import { BIN, REPO, sysprep } from '../harness/sysprep.js';
 import { diff, snapshot } from '../harness/tree.js';

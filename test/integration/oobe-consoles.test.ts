@@ -27,7 +27,7 @@ test('prompts appear on both consoles; each answer is read where it was typed', 
   const probe = path.join(dir, 'probe.mjs');
   fs.writeFileSync(probe, `
     import { writeFileSync } from 'node:fs';
-    import { ask, processConsole } from ${JSON.stringify(path.join(REPO, 'dist/src/agent/prompt.js'))};
+    import { ask, processConsole } from ${JSON.stringify(path.join(REPO, 'dist/src/firstboot/prompt.js'))};
     const c = processConsole();
     c.write('=== Welcome ===\\n');
     const name = await ask(c, 'Computer name', { default: 'linux-1' });

@@ -9,16 +9,14 @@
 import * as nodefs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SysprepError } from '../core/errors.js';
-import type { PantherLog } from '../core/panther.js';
-import type { ImageState } from '../core/state.js';
-import type { Target } from '../core/target.js';
+import { SysprepError } from '../model/errors.js';
+import type { PantherLog } from '../system/panther.js';
+import type { ImageState } from '../system/state.js';
+import type { Target } from '../system/target.js';
 import { RootFs } from '../rootfs/rootfs.js';
-import { describePlan, sealPlans } from './plan.js';
-import {
-  AGENT, AGENT_DIR, AUDIT_UNIT, FIRSTBOOT, GENERATOR, GENERATOR_SCRIPT, HOST_KEYS_UNIT, LAUNCHER, OOBE_UNIT, PROFILE_HOOK, PROFILE_SCRIPT, README,
-  SPECIALIZE_UNIT, UNIT_DIR,
-} from './units.js';
+import { describePlan, sealPlans } from './plan/index.js';
+import { AGENT, AGENT_DIR, FIRSTBOOT, GENERATOR, PROFILE_HOOK, UNIT_DIR } from '../model/paths.js';
+import { AUDIT_UNIT, GENERATOR_SCRIPT, HOST_KEYS_UNIT, LAUNCHER, OOBE_UNIT, PROFILE_SCRIPT, README, SPECIALIZE_UNIT } from './units.js';
 
 export interface AgentSource {
   /** the bundled tool */

@@ -15,14 +15,14 @@
 import { spawnSync } from 'node:child_process';
 import * as nodefs from 'node:fs';
 import * as path from 'node:path';
-import { SysprepError } from '../core/errors.js';
-import type { PantherLog } from '../core/panther.js';
-import { PATHS } from '../core/paths.js';
+import { SysprepError } from '../model/errors.js';
+import type { PantherLog } from './panther.js';
+import { PATHS } from '../model/paths.js';
 import { RootFs } from '../rootfs/rootfs.js';
-import { checkAnswerFile } from './check.js';
-import { hasSettingsForPass, parseAnswerFile, type AnswerFileDocument } from './reader.js';
-import type { Pass } from './types.js';
-import { AnswerFileError, MAX_ANSWER_FILE_BYTES } from './xml.js';
+import { checkAnswerFile } from '../answer-file/check.js';
+import { hasSettingsForPass, parseAnswerFile, type AnswerFileDocument } from '../answer-file/reader.js';
+import { type AnswerPass } from '../model/passes.js';
+import { AnswerFileError, MAX_ANSWER_FILE_BYTES } from '../answer-file/xml.js';
 
 export type AnswerFileOrigin = 'explicit' | 'kernel-cmdline' | 'cache' | 'media' | 'etc' | 'root';
 
@@ -133,7 +133,7 @@ function mediaCandidates(): Candidate[] {
  * The implicit search for `pass`. Returns undefined when no candidate has settings for it. A candidate
  * that exists but cannot be read or is invalid is an error: the person put it there to be used.
  */
-export function findAnswerFile(fs: RootFs, pass: Pass, log: PantherLog): FoundAnswerFile | undefined {
+export function findAnswerFile(fs: RootFs, pass: AnswerPass, log: PantherLog): FoundAnswerFile | undefined {
   const running = fs.root === '/';
   const candidates: Candidate[] = [];
   if (running) {

@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import * as nodefs from 'node:fs';
 import * as path from 'node:path';
-import type { PantherLog } from '../core/panther.js';
+import type { PantherLog } from './panther.js';
 
 interface Sys {
   log: PantherLog;

@@ -15,20 +15,21 @@
  */
 import { spawnSync } from 'node:child_process';
 import { getPassSettings, parseAnswerFile, type PassSettings } from '../answer-file/index.js';
-import { findAnswerFile } from '../answer-file/locate.js';
-import { describeError } from '../core/errors.js';
-import { allProviders } from '../core/engine.js';
-import { PantherLog } from '../core/panther.js';
-import { PATHS } from '../core/paths.js';
-import type { ProviderContext } from '../core/provider.js';
-import { parseIni, readImageState } from '../core/state.js';
-import { loadTarget } from '../core/target.js';
+import { findAnswerFile } from '../system/answer-search.js';
+import { describeError } from '../model/errors.js';
+import { allProviders } from '../providers/index.js';
+import { PantherLog } from '../system/panther.js';
+import { PATHS } from '../model/paths.js';
+import { providerContext, runOptions } from '../providers/api.js';
+import { parseIni, readImageState } from '../system/state.js';
+import { loadTarget } from '../system/target.js';
 import { RootFs } from '../rootfs/rootfs.js';
-import { extendOsPartition } from './extend-partition.js';
-import { describePlan, imageFacts, IMAGE_CANDIDATES, makePlan, OOBE_PAGES, PHASE_PASS, writePlan, type Mode, type OobePage, type Phase } from './plan.js';
+import { extendOsPartition } from '../system/extend-partition.js';
+import { describePlan, imageFacts, IMAGE_CANDIDATES, makePlan, OOBE_PAGES, writePlan, type OobePage } from './plan/index.js';
+import { PHASE_PASS, type Mode, type Phase } from '../model/passes.js';
 import { ask, processConsole, type Console } from './prompt.js';
-import { accountExists, generatedHostname, groupNames } from './system.js';
-import { AGENT_DIR, FIRSTBOOT, MARKERS } from './units.js';
+import { accountExists, generatedHostname, groupNames } from '../system/host.js';
+import { AGENT_DIR, FIRSTBOOT, MARKERS } from '../model/paths.js';
 
 interface Sys {
   fs: RootFs;
@@ -223,9 +224,14 @@ async function askPages(sys: Sys, c: Console, pages: OobePage[]): Promise<void> 
 // ------------------------------------------------------------------------------------------------
 // audit mode's dialog, built-in providers, ExtendOSPartition
 
-async function auditDialog(): Promise<number> {
+/**
+ * Audit mode's dialog: the System Preparation Tool dialog (a CLI screen, src/cli/dialog.ts, given here
+ * by the CLI so that this layer does not reach up to it); its choice is run as a new sysprep command.
+ */
+export type DialogRunner = (options: { target: string }) => Promise<string[] | null | undefined>;
+async function auditDialog(runDialog: DialogRunner | undefined): Promise<number> {
   if (readImageState(new RootFs('/')).imageState !== 'IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT') return 0;
-  const { runDialog } = await import('../cli/dialog.js');
+  if (!runDialog) throw new Error('no dialog to show');
   const choice = await runDialog({ target: '/' });
   if (!choice) return 0;
   const r = spawnSync(`${AGENT_DIR}/sysprep`, choice, { stdio: 'inherit' });
@@ -240,13 +246,7 @@ async function runProvider(id: string | undefined): Promise<number> {
     const target = loadTarget(sys.fs);
     sys.log.info(`RunProvider:Running '${p.id}' (specialize, built-in)`);
     const mode = (sys.fs.readText(MARKERS.specializeInProgress) ?? '').trim() === 'audit' ? 'audit' : 'oobe';
-    const ctx: ProviderContext = {
-      fs: sys.fs,
-      target,
-      log: sys.log,
-      options: { mode, generalize: false, vm: false, dryRun: false, keepUserAccounts: [], removeUserAccounts: [], persistAllDeviceInstalls: false, doNotCleanUpNonPresentDevices: false },
-      note: (m) => sys.log.info(`${p.id}: ${m}`),
-    };
+    const ctx = providerContext(p, { fs: sys.fs, target, log: sys.log }, runOptions({ mode }));
     await p.validate?.(ctx);
     await p.run(ctx);
     return 0;
@@ -276,14 +276,14 @@ function extend(size: string | undefined): number {
   return 0;
 }
 
-export async function agentMain(args: readonly string[]): Promise<number> {
+export async function agentMain(args: readonly string[], runDialog?: DialogRunner): Promise<number> {
   switch (args[0]) {
     case 'plan':
       return planAtBoot(args[1]);
     case 'oobe-pages':
       return oobePages(args.slice(1));
     case 'audit-dialog':
-      return auditDialog();
+      return auditDialog(runDialog);
     case 'provider':
       return runProvider(args[1]);
     case 'extend-os-partition':

@@ -4,17 +4,11 @@
  * not be done twice, and the OS version recorded when sysprep first came into the image.
  */
 import { RootFs } from '../rootfs/rootfs.js';
-import { PATHS } from './paths.js';
+import { isImageState, type ImageState } from '../model/image-state.js';
+import type { Mode } from '../model/passes.js';
+import { PATHS } from '../model/paths.js';
 
-export const IMAGE_STATES = [
-  'IMAGE_STATE_COMPLETE',
-  'IMAGE_STATE_UNDEPLOYABLE',
-  'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE',
-  'IMAGE_STATE_GENERALIZE_RESEAL_TO_AUDIT',
-  'IMAGE_STATE_SPECIALIZE_RESEAL_TO_OOBE',
-  'IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT',
-] as const;
-export type ImageState = (typeof IMAGE_STATES)[number];
+export type { ImageState } from '../model/image-state.js';
 
 export interface IniSections {
   [section: string]: Record<string, string>;
@@ -60,7 +54,7 @@ export interface StateReport {
 export function readImageState(fs: RootFs): StateReport {
   const text = fs.readText(PATHS.stateIni);
   const value = text === undefined ? undefined : parseIni(text).State?.ImageState;
-  const recorded = (IMAGE_STATES as readonly string[]).includes(value ?? '') ? (value as ImageState) : undefined;
+  const recorded = value !== undefined && isImageState(value) ? value : undefined;
   if (text !== undefined && recorded === undefined) {
     // an unreadable state is treated as a failed phase: never deployable until resealed
     return { recorded: 'IMAGE_STATE_UNDEPLOYABLE', imageState: 'IMAGE_STATE_UNDEPLOYABLE', neverSealed: false };
@@ -79,7 +73,7 @@ export function writeImageState(fs: RootFs, state: ImageState): void {
 
 export interface RunRequestKey {
   generalize: boolean;
-  mode: 'oobe' | 'audit';
+  mode: Mode;
   providers: string[];
 }
 

@@ -15,16 +15,15 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as nodefs from 'node:fs';
 import * as path from 'node:path';
-import { BUILT_IN_PROVIDERS } from '../providers/index.js';
+import { allProviders } from '../providers/index.js';
 import { Change, RootFs } from '../rootfs/rootfs.js';
-import { describeError, environmentError, SysprepError, usageError } from './errors.js';
-import { formatTimestamp, LogLine, PantherLog } from './panther.js';
-import { PATHS } from './paths.js';
-import { appliesTo, compareProviders, Pass, Provider, ProviderContext, RunOptions } from './provider.js';
-import { selectProviders } from './selection.js';
-import { loadExternalProviders } from './external.js';
+import { describeError, environmentError, SysprepError, usageError } from '../model/errors.js';
+import { formatTimestamp, LogLine, PantherLog } from '../system/panther.js';
+import { PATHS } from '../model/paths.js';
+import { appliesTo, keyOf, providerContext, type Provider, type ProviderContext, type RunOptions } from '../providers/api.js';
+import { planProviders } from '../providers/selection.js';
 import {
-  ImageState,
+
   ProgressRecord,
   readImageState,
   readInstallRecord,
@@ -35,58 +34,29 @@ import {
   writeInstallRecord,
   writeProgress,
   formatIni,
-} from './state.js';
-import { TargetLock } from './lock.js';
-import { loadTarget, notAnOsRoot, Target } from './target.js';
-import { VERSION } from './version.js';
-import { FoundAnswerFile, findAnswerFile, loadExplicitAnswerFile } from '../answer-file/locate.js';
+} from '../system/state.js';
+import { TargetLock } from '../system/lock.js';
+import { loadTarget, notAnOsRoot, Target } from '../system/target.js';
+import { VERSION } from '../model/version.js';
+import { FoundAnswerFile, findAnswerFile, loadExplicitAnswerFile } from '../system/answer-search.js';
 import { chassisForDeviceForm, getPassSettings, hasSettingsForPass, markPassProcessed, scrubSensitive, serialize } from '../answer-file/index.js';
-import type { Pass as AnswerPass } from '../answer-file/types.js';
-import { extendOsPartition } from '../agent/extend-partition.js';
-import { agentRuntimeProblem, agentSource, installAgent } from '../agent/install.js';
-
-export type PowerAction = 'quit' | 'reboot' | 'shutdown';
-
-export interface RunRequest {
-  mode: 'oobe' | 'audit';
-  generalize: boolean;
-  vm: boolean;
-  power: PowerAction;
-  quiet: boolean;
-  dryRun: boolean;
-  unattend?: string;
-  /** host path of the target's root ("/" = the running system) */
-  root: string;
-  /** with --image: the image file whose root is mounted at `root` */
-  imageFile?: string;
-  /** with --image: what was mounted where ("/" first), for the log and the report */
-  imageMounts?: ImageMount[];
-  providerLists: string[];
-  keepUserAccounts: string[];
-  removeUserAccounts: string[];
-  /** the options as the user spelled them, upper-cased, for the log (ParseCommands) */
-  optionsSeen: string[];
-}
+import type { AnswerPass, ProviderPass } from '../model/passes.js';
+import type { ImageMount, PowerAction, RunRequest } from '../model/request.js';
+import { stateAfterSeal, type ImageState } from '../model/image-state.js';
+import { extendOsPartition } from '../system/extend-partition.js';
+import { agentRuntimeProblem, agentSource, installAgent } from '../firstboot/install.js';
 
 export type ProviderStatus = 'done' | 'already-done' | 'not-applicable' | 'failed' | 'not-run';
 
 export interface ProviderResult {
   id: string;
-  pass: Pass;
+  pass: ProviderPass;
   source: string;
   status: ProviderStatus;
   notes: string[];
   changes: Change[];
   error?: string;
   milliseconds: number;
-}
-
-export interface ImageMount {
-  /** in-image mount point */
-  mountpoint: string;
-  /** "partition 2", "logical volume sysvg/root", "the whole disk" */
-  source: string;
-  fstype: string;
 }
 
 export interface RunReport {
@@ -119,39 +89,6 @@ export interface RunObserver {
   change?(p: Provider | undefined, c: Change): void;
   providerFinished?(r: ProviderResult, index: number, total: number): void;
   problem?(line: LogLine): void;
-}
-
-/** Everything that can be rejected before the target is touched (exit 2). */
-/**
- * A provider's key in progress records and reports: its id, and for an external provider with entry
- * points in several passes, id:pass (each entry point completes on its own).
- */
-export function keyOf(p: Provider): string {
-  return p.source === 'built-in' || p.source === undefined ? p.id : `${p.id}:${p.pass}`;
-}
-
-/** Built-in providers and the external ones registered in the target. */
-export function allProviders(fs: RootFs): Provider[] {
-  return [...BUILT_IN_PROVIDERS, ...loadExternalProviders(fs, new Set(BUILT_IN_PROVIDERS.map((p) => p.id)))];
-}
-
-export function planProviders(req: Pick<RunRequest, 'providerLists' | 'keepUserAccounts' | 'removeUserAccounts' | 'generalize'>, all: readonly Provider[] = BUILT_IN_PROVIDERS): Provider[] {
-  const selected = selectProviders(all, req.providerLists);
-  if ((req.keepUserAccounts.length || req.removeUserAccounts.length) && !selected.has('user-account')) {
-    throw usageError(
-      '--keep-user-accounts/--remove-user-accounts need the user-account provider; add --providers defaults,user-account',
-    );
-  }
-  const passes: Pass[] = req.generalize ? ['cleanup', 'generalize'] : ['cleanup'];
-  // cleanup always runs first, then generalize; within a pass by (order, built-in first, id)
-  return all
-    .filter((p) => selected.has(p.id) && passes.includes(p.pass))
-    .sort((a, b) => passes.indexOf(a.pass) - passes.indexOf(b.pass) || compareProviders(a, b));
-}
-
-export function targetStateAfter(req: Pick<RunRequest, 'generalize' | 'mode'>): ImageState {
-  if (req.generalize) return req.mode === 'audit' ? 'IMAGE_STATE_GENERALIZE_RESEAL_TO_AUDIT' : 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE';
-  return req.mode === 'audit' ? 'IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT' : 'IMAGE_STATE_SPECIALIZE_RESEAL_TO_OOBE';
 }
 
 /** Open the target: exists, is a directory, looks like an OS root. */
@@ -311,16 +248,8 @@ async function process_(
     if (options.doNotCleanUpNonPresentDevices) log.info('Answer file: DoNotCleanUpNonPresentDevices: udev rules of absent devices are kept');
   }
   const results = new Map<string, ProviderResult>();
-  const contextFor = (p: Provider): ProviderContext => ({
-    fs,
-    target,
-    log,
-    options,
-    note(message) {
-      results.get(keyOf(p))?.notes.push(message);
-      log.info(`${p.id}: ${message}`);
-    },
-  });
+  const contextFor = (p: Provider): ProviderContext =>
+    providerContext(p, { fs, target, log }, options, (message) => results.get(keyOf(p))?.notes.push(message));
   const applicable: Provider[] = [];
   for (const p of plan) {
     const r: ProviderResult = { id: keyOf(p), pass: p.pass, source: p.source ?? 'built-in', status: 'not-run', notes: [], changes: [], milliseconds: 0 };
@@ -449,7 +378,7 @@ async function process_(
     report.answerFile!.cachedAt = PATHS.cachedUnattend;
     report.answerFile!.passes = passesWithSettings(answer);
   }
-  const next = targetStateAfter(req);
+  const next = stateAfterSeal(req);
   writeImageState(fs, next);
   progress.finished = true;
   progress.succeeded = true;

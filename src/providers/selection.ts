@@ -3,8 +3,9 @@
  * `all`, `name` (add) and `-name` (remove), applied left to right; several `--providers` options
  * accumulate. The first one starts from the empty set; with none, the defaults are selected.
  */
-import { usageError } from './errors.js';
-import { Provider } from './provider.js';
+import { usageError } from '../model/errors.js';
+import type { ProviderPass } from '../model/passes.js';
+import { compareProviders, type Provider } from './api.js';
 
 export function selectProviders(all: readonly Provider[], lists: readonly string[]): Set<string> {
   const byId = new Map(all.map((p) => [p.id, p]));
@@ -35,4 +36,24 @@ export function selectProviders(all: readonly Provider[], lists: readonly string
     }
   }
   return selected;
+}
+
+/**
+ * The providers a run takes, in the order it runs them: cleanup always, then generalize with
+ * /generalize; within a pass by (order, built-in first, id). Usage errors here change nothing (exit 2).
+ */
+export function planProviders(
+  req: { providerLists: string[]; keepUserAccounts: string[]; removeUserAccounts: string[]; generalize: boolean },
+  all: readonly Provider[],
+): Provider[] {
+  const selected = selectProviders(all, req.providerLists);
+  if ((req.keepUserAccounts.length || req.removeUserAccounts.length) && !selected.has('user-account')) {
+    throw usageError(
+      '--keep-user-accounts/--remove-user-accounts need the user-account provider; add --providers defaults,user-account',
+    );
+  }
+  const passes: ProviderPass[] = req.generalize ? ['cleanup', 'generalize'] : ['cleanup'];
+  return all
+    .filter((p) => selected.has(p.id) && passes.includes(p.pass))
+    .sort((a, b) => passes.indexOf(a.pass) - passes.indexOf(b.pass) || compareProviders(a, b));
 }

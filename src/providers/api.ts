@@ -4,14 +4,13 @@
  * adapted to the same shape.
  */
 import { RootFs } from '../rootfs/rootfs.js';
-import { PantherLog } from './panther.js';
-import { DistroFamily, Target } from './target.js';
+import { PantherLog } from '../system/panther.js';
+import { DistroFamily, Target } from '../system/target.js';
 
-export type Pass = 'cleanup' | 'generalize' | 'specialize';
-export const PASSES: readonly Pass[] = ['cleanup', 'generalize', 'specialize'];
+import type { Mode, ProviderPass } from '../model/passes.js';
 
 export interface RunOptions {
-  mode: 'oobe' | 'audit';
+  mode: Mode;
   generalize: boolean;
   vm: boolean;
   dryRun: boolean;
@@ -45,7 +44,7 @@ export interface Provider {
   summary: string;
   /** longer text for --help and docs: what state, why it is machine-specific */
   description?: string;
-  pass: Pass;
+  pass: ProviderPass;
   /** run order within a pass: ascending order, then id; built-ins before external at equal order */
   order?: number;
   defaultEnabled: boolean;
@@ -83,4 +82,49 @@ export function compareProviders(a: Provider, b: Provider): number {
   const bb = b.source === 'built-in' ? 0 : 1;
   if (ba !== bb) return ba - bb;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * A provider's key in progress records and reports: its id, and for an external provider with entry
+ * points in several passes, id:pass (each entry point completes on its own).
+ */
+export function keyOf(p: Provider): string {
+  return p.source === 'built-in' || p.source === undefined ? p.id : `${p.id}:${p.pass}`;
+}
+
+/** The run options of a provider that runs outside a whole run (the first boot, `providers test`): the defaults, and what is given. */
+export function runOptions(given: Partial<RunOptions> = {}): RunOptions {
+  return {
+    mode: 'oobe',
+    generalize: false,
+    vm: false,
+    dryRun: false,
+    keepUserAccounts: [],
+    removeUserAccounts: [],
+    persistAllDeviceInstalls: false,
+    doNotCleanUpNonPresentDevices: false,
+    ...given,
+  };
+}
+
+/**
+ * The one way to make a provider's context (the run, the first boot's agent, `providers test`):
+ * `note` goes to the log under the provider's id, and to `onNote` when given (the report's notes).
+ */
+export function providerContext(
+  p: Pick<Provider, 'id'>,
+  env: { fs: RootFs; target: Target; log: PantherLog },
+  options: RunOptions,
+  onNote?: (message: string) => void,
+): ProviderContext {
+  return {
+    fs: env.fs,
+    target: env.target,
+    log: env.log,
+    options,
+    note(message) {
+      onNote?.(message);
+      env.log.info(`${p.id}: ${message}`);
+    },
+  };
 }

@@ -10,12 +10,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { checkAnswerFile, getPassSettings, parseAnswerFile } from '../answer-file/index.js';
-import type { FoundAnswerFile } from '../answer-file/locate.js';
+import type { FoundAnswerFile } from '../system/answer-search.js';
 import { corpusDir, corpusFiles, repoRoot } from '../answer-file/testutil.js';
 import { RootFs } from '../rootfs/rootfs.js';
 import { overlayRoot, usedRoot } from '../../test/fixtures/used-root.js';
 import { COMPONENT, INTERNATIONAL, UNATTEND } from '../../test/harness/first-boot.js';
-import { describePlan, imageFacts, makePlan, normalizedLocale, oobePages, renderPlan, type Phase, type Plan } from './plan.js';
+import { describePlan, imageFacts, makePlan, normalizedLocale, oobePages, renderPlan, type Plan } from './plan/index.js';
+import type { Phase } from '../model/passes.js';
 
 const facts = imageFacts(new RootFs(usedRoot('bookworm')));
 const answer = (xml: string): FoundAnswerFile => ({ doc: parseAnswerFile(xml, 'test.xml'), source: '/var/lib/sysprep/unattend.xml', origin: 'cache', warnings: 0 });
@@ -198,6 +199,6 @@ describe('first-boot plans', () => {
       }
     }
     assert.ok(plans >= 4 * 80, `${plans} plans`);
-    assert.ok(fs.existsSync(path.join(repoRoot(), 'src/agent/firstboot.bash')));
+    assert.ok(fs.existsSync(path.join(repoRoot(), 'src/firstboot/runner.bash')));
   });
 });

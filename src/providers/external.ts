@@ -14,12 +14,13 @@
  * fatal (for validate: the run is refused).
  */
 import { spawn } from 'node:child_process';
-import { chrootMounts, inTarget } from './chroot.js';
+import { chrootMounts, inTarget } from '../system/chroot.js';
 import { RootFs } from '../rootfs/rootfs.js';
-import { SysprepError } from './errors.js';
-import { PATHS } from './paths.js';
-import { Pass, PASSES, Provider, ProviderContext } from './provider.js';
-import { diff, foreignMounts, recordDiff, snapshot, Tree } from './tree.js';
+import { SysprepError } from '../model/errors.js';
+import { PATHS, PROVIDER_ENV, SAFE_PATH } from '../model/paths.js';
+import { PROVIDER_PASSES, type ProviderPass } from '../model/passes.js';
+import { Provider, ProviderContext } from './api.js';
+import { diff, foreignMounts, recordDiff, snapshot, Tree } from '../system/tree.js';
 
 export const DEFAULT_TIMEOUT_SECONDS = 600;
 const FIELDS = new Set(['id', 'description', 'order', 'cleanup', 'generalize', 'specialize', 'validate', 'timeout', 'defaultEnabled']);
@@ -28,7 +29,7 @@ export interface Descriptor {
   id: string;
   description: string;
   order: number;
-  commands: Partial<Record<Pass, string[]>>;
+  commands: Partial<Record<ProviderPass, string[]>>;
   validate?: string[];
   timeout: number;
   defaultEnabled: boolean;
@@ -69,8 +70,8 @@ export function parseDescriptor(text: string, file: string, builtInIds: Readonly
     throw bad(file, 'timeout', 'must be a number of seconds between 1 and 86400');
   }
   if (o.defaultEnabled !== undefined && typeof o.defaultEnabled !== 'boolean') throw bad(file, 'defaultEnabled', 'must be true or false');
-  const commands: Partial<Record<Pass, string[]>> = {};
-  for (const pass of PASSES) if (o[pass] !== undefined) commands[pass] = argv(file, pass, o[pass]);
+  const commands: Partial<Record<ProviderPass, string[]>> = {};
+  for (const pass of PROVIDER_PASSES) if (o[pass] !== undefined) commands[pass] = argv(file, pass, o[pass]);
   if (!Object.keys(commands).length) throw bad(file, 'cleanup', 'or "generalize" or "specialize" is needed: a provider needs an entry point');
   return {
     id: o.id,
@@ -105,7 +106,7 @@ export function loadDescriptors(fs: RootFs, builtInIds: ReadonlySet<string>): De
 
 /** The providers a descriptor contributes: one per pass it has an entry point for. */
 export function descriptorProviders(d: Descriptor): Provider[] {
-  const passes = PASSES.filter((p) => d.commands[p]);
+  const passes = PROVIDER_PASSES.filter((p) => d.commands[p]);
   return passes.map((pass, i) => ({
     id: d.id,
     summary: d.description,
@@ -127,19 +128,19 @@ export function loadExternalProviders(fs: RootFs, builtInIds: ReadonlySet<string
 // ------------------------------------------------------------------------------------------------
 // running a command inside the target
 
-async function runExternal(ctx: ProviderContext, d: Descriptor, what: Pass | 'validate', command: string[]): Promise<void> {
+async function runExternal(ctx: ProviderContext, d: Descriptor, what: ProviderPass | 'validate', command: string[]): Promise<void> {
   const pass = what === 'validate' ? 'validate' : what;
   const logFile = `${pass === 'specialize' ? PATHS.firstBootPanther : PATHS.sysprepPanther}/setupact.log`;
   const env: NodeJS.ProcessEnv = {
-    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    PATH: SAFE_PATH,
     LANG: 'C.UTF-8',
     HOME: '/root',
-    SYSPREP_PASS: pass,
-    SYSPREP_MODE: ctx.options.mode,
-    SYSPREP_VM: ctx.options.vm ? '1' : '0',
-    SYSPREP_DRY_RUN: ctx.options.dryRun ? '1' : '0',
-    SYSPREP_LOG: logFile,
-    SYSPREP_PROVIDER: d.id,
+    [PROVIDER_ENV.pass]: pass,
+    [PROVIDER_ENV.mode]: ctx.options.mode,
+    [PROVIDER_ENV.vm]: ctx.options.vm ? '1' : '0',
+    [PROVIDER_ENV.dryRun]: ctx.options.dryRun ? '1' : '0',
+    [PROVIDER_ENV.log]: logFile,
+    [PROVIDER_ENV.provider]: d.id,
   };
   const offline = ctx.fs.root !== '/';
   const full = inTarget(ctx.fs, command);

@@ -7,8 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RootFs } from '../rootfs/rootfs.js';
-import { environmentError } from './errors.js';
-import { PATHS } from './paths.js';
+import { environmentError } from '../model/errors.js';
+import { PATHS } from '../model/paths.js';
 
 interface LockOwner {
   pid: number;

@@ -6,31 +6,7 @@
  * The generator is a few lines of sh that read State.ini: in IMAGE_STATE_COMPLETE it adds nothing,
  * so a set-up machine never even starts the runner (the whole cost is one small file read per boot).
  */
-export const AGENT_DIR = '/usr/lib/sysprep';
-/** the whole tool, on its own Node.js runtime: plans at boot, the interactive OOBE, audit mode's dialog */
-export const AGENT = `${AGENT_DIR}/sysprep`;
-/** the first-boot runner (bash): carries out the plans */
-export const FIRSTBOOT = `${AGENT_DIR}/firstboot`;
-export const UNIT_DIR = '/usr/lib/systemd/system';
-export const GENERATOR = '/usr/lib/systemd/system-generators/sysprep-generator';
-export const PROFILE_HOOK = '/etc/profile.d/sysprep.sh';
-/** markers the agent keeps in the state directory */
-export const MARKERS = {
-  specializeInProgress: '/var/lib/sysprep/state/specialize.inprogress',
-  oobeInProgress: '/var/lib/sysprep/state/oobe.inprogress',
-  logonPending: '/var/lib/sysprep/state/logon-pending',
-  /** the clone's SSH host keys are still to be made (left by the seal, removed by the host-keys unit) */
-  hostKeysPending: '/var/lib/sysprep/state/host-keys.pending',
-  /** the steps of the running phase: a "PHASE TARGET TIME" line, then "STEP-ID TIME" lines */
-  steps: '/var/lib/sysprep/state/firstboot.steps',
-  /** AutoLogon: "USER COUNT" */
-  autologon: '/var/lib/sysprep/state/autologon',
-  firstLogonCommands: '/var/lib/sysprep/firstlogon/commands',
-} as const;
-
-
-/** The console login prompts the OOBE and audit mode stand in front of, and autologin replaces. */
-export const CONSOLE_GETTYS = ['getty@tty1.service', 'serial-getty@ttyS0.service'] as const;
+import { AGENT_DIR, CONSOLE_GETTYS, FIRSTBOOT, GENERATOR, MARKERS, UNIT_DIR } from '../model/paths.js';
 
 /** Before every login prompt (gettys wait for getty-pre.target; display managers too), and before
  * first-boot-complete.target, after which systemd commits the new machine-id. */

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { repoRoot } from '../answer-file/testutil.js';
 import { GENERATOR_SCRIPT, PROFILE_SCRIPT } from './units.js';
 
-const RUNNER = path.join(repoRoot(), 'src/agent/firstboot.bash');
+const RUNNER = path.join(repoRoot(), 'src/firstboot/runner.bash');
 
 test('the runner passes shellcheck and bash -n', () => {
   const sc = spawnSync('shellcheck', ['--shell=bash', '--severity=style', RUNNER], { encoding: 'utf8' });

@@ -1,0 +1,71 @@
+/**
+ * Every path, marker and environment name sysprep shares between its parts: the run (TypeScript), the
+ * first-boot runner (bash: its constants are generated from this file, src/firstboot/contract.ts) and
+ * the generator. Defined once; a test keeps the generated copies current.
+ */
+
+/** Where sysprep keeps things inside a target (SPEC section 5). */
+export const PATHS = {
+  agentDir: '/usr/lib/sysprep',
+  stateDir: '/var/lib/sysprep/state',
+  stateIni: '/var/lib/sysprep/state/State.ini',
+  installIni: '/var/lib/sysprep/state/Install.ini',
+  /** what the answer file said about the image: DuplicatorDescription, RegisteredOwner, … */
+  imageIni: '/var/lib/sysprep/state/Image.ini',
+  progress: '/var/lib/sysprep/state/progress.json',
+  lock: '/var/lib/sysprep/sysprep.lock',
+  sysprepPanther: '/var/lib/sysprep/panther',
+  successTag: '/var/lib/sysprep/sysprep_succeeded.tag',
+  firstBootPanther: '/var/log/sysprep/panther',
+  unattendGc: '/var/log/sysprep/panther/unattendgc',
+  cachedUnattend: '/var/lib/sysprep/unattend.xml',
+  adminProviders: '/etc/sysprep/providers.d',
+  vendorProviders: '/usr/lib/sysprep/providers.d',
+  /** the first-boot plans the seal (or the agent at boot) wrote, 0700 */
+  planDir: '/var/lib/sysprep/state/plans',
+  /**
+   * systemd applies its presets when it boots with machine-id "uninitialized" (a first boot); this
+   * file, written by the first-boot-presets provider, makes them change nothing; specialize removes it.
+   */
+  presetGuard: '/etc/systemd/system-preset/00-sysprep-first-boot.preset',
+} as const;
+
+/** The first-boot agent as installed into an image. */
+export const AGENT_DIR = PATHS.agentDir;
+/** the whole tool, on its own Node.js runtime: plans at boot, the interactive OOBE, audit mode's dialog */
+export const AGENT = `${AGENT_DIR}/sysprep`;
+/** the first-boot runner (bash): carries out the plans */
+export const FIRSTBOOT = `${AGENT_DIR}/firstboot`;
+export const UNIT_DIR = '/usr/lib/systemd/system';
+export const GENERATOR = '/usr/lib/systemd/system-generators/sysprep-generator';
+export const PROFILE_HOOK = '/etc/profile.d/sysprep.sh';
+
+/** Markers the first boot keeps in the state directory. */
+export const MARKERS = {
+  specializeInProgress: '/var/lib/sysprep/state/specialize.inprogress',
+  oobeInProgress: '/var/lib/sysprep/state/oobe.inprogress',
+  logonPending: '/var/lib/sysprep/state/logon-pending',
+  /** the clone's SSH host keys are still to be made (left by the seal, removed by the host-keys unit) */
+  hostKeysPending: '/var/lib/sysprep/state/host-keys.pending',
+  /** the steps of the running phase: a "PHASE TARGET TIME" line, then "STEP-ID TIME" lines */
+  steps: '/var/lib/sysprep/state/firstboot.steps',
+  /** AutoLogon: "USER COUNT" */
+  autologon: '/var/lib/sysprep/state/autologon',
+  firstLogonCommands: '/var/lib/sysprep/firstlogon/commands',
+} as const;
+
+/** The console login prompts the OOBE and audit mode stand in front of, and autologin replaces. */
+export const CONSOLE_GETTYS = ['getty@tty1.service', 'serial-getty@ttyS0.service'] as const;
+
+/** The PATH every command sysprep starts inside a target gets. */
+export const SAFE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** The environment of an external provider's entry point (SPEC 7), by the run and by the runner alike. */
+export const PROVIDER_ENV = {
+  pass: 'SYSPREP_PASS',
+  mode: 'SYSPREP_MODE',
+  vm: 'SYSPREP_VM',
+  dryRun: 'SYSPREP_DRY_RUN',
+  log: 'SYSPREP_LOG',
+  provider: 'SYSPREP_PROVIDER',
+} as const;

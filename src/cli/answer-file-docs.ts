@@ -6,7 +6,7 @@
  *
  * "What happens on Linux" is the model's own text: the `linux` line of a setting, or its describe()
  * run by `unattend check` on representative examples (EXAMPLES). Where the code that applies the settings
- * (src/core/engine.ts at sysprep time, src/agent/plan.ts and the runner at first boot) does less than, or differs from,
+ * (src/seal/ at sysprep time, src/firstboot/plan/ and the runner at first boot) does less than, or differs from,
  * the model, STATUS says so; the test checks that settings marked as unread are still read by nothing.
  */
 import { WINDOWS_COMPONENTS, WINDOWS_ONLY_SETTINGS } from '../answer-file/catalog.js';
@@ -32,7 +32,7 @@ export interface SettingStatus {
   /** How the code applies it, where that differs from (or adds to) the model's text. */
   note?: string;
   /**
-   * The PassSettings field (settings.ts) that no code of src/agent/ or src/core/engine.ts reads yet; the
+   * The PassSettings field (settings.ts) that no code of src/seal/ or src/firstboot/ reads yet; the
    * test fails when one starts to, so that this table is updated with it.
    */
   unread?: string;
@@ -43,7 +43,7 @@ const LOCALE_NOTE = 'applied yet as one locale: LANG is set (/etc/default/locale
 const REGISTRATION_NOTE = 'the first value of the generalize, specialize or oobeSystem pass is written to ' +
   `${PATHS.imageIni} when sysprep runs, shown by \`sysprep state --json\` and on the interactive OOBE's welcome screen`;
 
-/** Keyed by `Short/Path` (the setting's path as the tables show it). Checked against engine.ts and agent.ts. */
+/** Keyed by `Short/Path` (the setting's path as the tables show it). Checked against src/seal/ and src/firstboot/. */
 export const STATUS: Readonly<Record<string, SettingStatus>> = {
   'Deployment/Reseal': {
     note: 'applied after the other settings of its pass, by the Windows 10 table: Mode Audit in auditUser restarts (or, with ' +

@@ -4,6 +4,7 @@
  * document with --json.
  */
 import type { ProviderResult, RunObserver, RunReport } from '../seal/run.js';
+import { PATHS } from '../model/paths.js';
 import type { Provider } from '../providers/api.js';
 
 export interface OutputMode {
@@ -66,10 +67,10 @@ export function printSummary(report: RunReport, mode: OutputMode, out: NodeJS.Wr
       `State would be ${report.stateAfter}.\n`);
   } else if (report.succeeded) {
     out.write(`Sysprep succeeded: ${ran} providers, ${n} paths changed. Image state: ${report.stateAfter}.\n` +
-      `Log: ${where('/var/lib/sysprep/panther/setupact.log')}\n`);
+      `Log: ${where(`${PATHS.sysprepPanther}/setupact.log`)}\n`);
   } else {
     out.write(`A fatal error occurred while trying to sysprep the machine. Image state: ${report.stateAfter}.\n` +
-      `Review ${where('/var/lib/sysprep/panther/setuperr.log')}, fix the cause, ` +
+      `Review ${where(`${PATHS.sysprepPanther}/setuperr.log`)}, fix the cause, ` +
       `and run the same command again: completed providers are not repeated.\n`);
   }
 }

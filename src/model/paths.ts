@@ -4,6 +4,10 @@
  * the generator. Defined once; a test keeps the generated copies current.
  */
 
+/** sysprep's own trees in a target: its records (never identity to remove), and the first boot's logs. */
+export const SYSPREP_LIB = '/var/lib/sysprep';
+export const SYSPREP_LOG = '/var/log/sysprep';
+
 /** Where sysprep keeps things inside a target (SPEC section 5). */
 export const PATHS = {
   agentDir: '/usr/lib/sysprep',

@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process';
 import { chrootMounts, inTarget } from '../system/chroot.js';
 import { RootFs } from '../rootfs/rootfs.js';
 import { SysprepError } from '../model/errors.js';
-import { PATHS, PROVIDER_ENV, SAFE_PATH } from '../model/paths.js';
+import { PATHS, PROVIDER_ENV, SAFE_PATH, SYSPREP_LIB } from '../model/paths.js';
 import { PROVIDER_PASSES, type ProviderPass } from '../model/passes.js';
 import { Provider, ProviderContext } from './api.js';
 import { diff, foreignMounts, recordDiff, snapshot, Tree } from '../system/tree.js';
@@ -206,7 +206,7 @@ function targetTree(fs: RootFs): Tree {
 }
 
 /** sysprep's own records (progress, logs) change during every provider; they are not the provider's doing. */
-const isSysprepRecord = (p: string) => p === '/var/lib/sysprep' || p.startsWith('/var/lib/sysprep/');
+const isSysprepRecord = (p: string) => p === SYSPREP_LIB || p.startsWith(`${SYSPREP_LIB}/`);
 
 function recordTreeChanges(ctx: ProviderContext, before: Tree, id: string): void {
   recordDiff(ctx.fs, diff(before, targetTree(ctx.fs), isSysprepRecord), ctx.fs.root === '/' ? `while ${id} ran` : `by ${id}`);

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after } from 'node:test';
-import { CACHE_DIR } from '../../test/fixtures/roots.js';
-import { at, providerTreeTest, put, read } from '../../test/harness/provider-tree.js';
+import { at, hostFiles, providerTreeTest, without, put, read } from '../../test/harness/provider-tree.js';
 
 /** Live logs of the used root (debootstrap's own and the planted ones): emptied in place. */
 const LIVE = [
@@ -30,16 +28,7 @@ const GONE = [
   '/var/log/syslog.2.gz',
 ];
 
-/** Files on the host, outside the image, that links in the image name; they must stay untouched. */
-const HOST = path.join(CACHE_DIR, 'work', `host-logfiles-${process.pid}`);
-after(() => fs.rmSync(HOST, { recursive: true, force: true }));
-function hostFile(name: string, content: string): string {
-  fs.mkdirSync(path.dirname(path.join(HOST, name)), { recursive: true });
-  fs.writeFileSync(path.join(HOST, name), content);
-  return path.join(HOST, name);
-}
-
-const without = (list: string[], ...drop: string[]) => list.filter((p) => !drop.includes(p));
+const { dir: HOST, file: hostFile } = hostFiles('logfiles');
 let syslogIno = 0;
 
 providerTreeTest('logfiles', [

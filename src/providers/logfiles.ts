@@ -1,3 +1,4 @@
+import { SYSPREP_LOG } from '../model/paths.js';
 import { defineProvider, ProviderContext } from './api.js';
 import { count } from './_shared.js';
 
@@ -97,7 +98,7 @@ export function isRotated(name: string): boolean {
 
 /** Paths another provider owns. */
 function ownedElsewhere(p: string): boolean {
-  return p.startsWith('/var/log/journal') || p.startsWith('/var/log/sysprep') ||
+  return p.startsWith('/var/log/journal') || p.startsWith(SYSPREP_LOG) ||
     /^\/var\/log\/(wtmp|btmp|lastlog|faillog|tallylog)/.test(p) || p.startsWith('/var/log/cloud-init');
 }
 

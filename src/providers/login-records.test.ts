@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after } from 'node:test';
-import { CACHE_DIR } from '../../test/fixtures/roots.js';
-import { at, providerTreeTest, read } from '../../test/harness/provider-tree.js';
+import { at, hostFiles, providerTreeTest, without, read } from '../../test/harness/provider-tree.js';
 
 const RECORDS = ['/var/log/btmp', '/var/log/faillog', '/var/log/lastlog', '/var/log/wtmp'];
 const UTMP_GID = 43;
@@ -13,16 +11,7 @@ function put(root: string, p: string, content: string | Buffer = ''): void {
   fs.writeFileSync(at(root, p), content);
 }
 
-/** Files on the host, outside the image, that links in the image name; they must stay untouched. */
-const HOST = path.join(CACHE_DIR, 'work', `host-login-records-${process.pid}`);
-after(() => fs.rmSync(HOST, { recursive: true, force: true }));
-function hostFile(name: string, content: string): string {
-  fs.mkdirSync(path.dirname(path.join(HOST, name)), { recursive: true });
-  fs.writeFileSync(path.join(HOST, name), content);
-  return path.join(HOST, name);
-}
-
-const without = (list: string[], ...drop: string[]) => list.filter((p) => !drop.includes(p));
+const { dir: HOST, file: hostFile } = hostFiles('login-records');
 
 providerTreeTest('login-records', [
   {

@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FEDORA, OPENSUSE, RHEL, at, osRelease, providerTreeTest, put, read } from '../../test/harness/provider-tree.js';
+import { FEDORA, OPENSUSE, RHEL, at, osRelease, notApplicableOn, notApplicableOnDebian, providerTreeTest, put, read } from '../../test/harness/provider-tree.js';
 
 const CONSUMER = '/etc/pki/consumer/cert.pem';
 const ENTITLEMENT = '/etc/pki/entitlement/1234.pem';
 
 providerTreeTest('rh-subscription-manager', [
-  {
-    name: 'Debian: not applicable',
-    expect: {},
-    check(root, report) {
-      assert.equal(report.providers[0].status, 'not-applicable');
-      assert.ok(fs.existsSync(at(root, CONSUMER)));
-    },
-  },
+  notApplicableOnDebian(CONSUMER),
   {
     name: 'RHEL: the consumer identity and entitlement certificates go, the directories and CA trust stay',
     prepare(root) {
@@ -42,14 +35,5 @@ providerTreeTest('rh-subscription-manager', [
     },
     expect: { removed: [CONSUMER, ENTITLEMENT] },
   },
-  {
-    name: 'openSUSE: not applicable',
-    prepare(root) {
-      osRelease(root, OPENSUSE);
-    },
-    expect: {},
-    check(_root, report) {
-      assert.equal(report.providers[0].status, 'not-applicable');
-    },
-  },
+  notApplicableOn('openSUSE', OPENSUSE),
 ]);

@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FEDORA, OPENSUSE, RHEL, at, osRelease, providerTreeTest, put, read } from '../../test/harness/provider-tree.js';
+import { FEDORA, OPENSUSE, RHEL, at, osRelease, notApplicableOn, notApplicableOnDebian, providerTreeTest, put, read } from '../../test/harness/provider-tree.js';
 
 const SYSTEMID = '/etc/sysconfig/rhn/systemid';
 
 providerTreeTest('rhn-systemid', [
-  {
-    name: 'Debian: not applicable',
-    expect: {},
-    check(root, report) {
-      assert.equal(report.providers[0].status, 'not-applicable');
-      assert.ok(fs.existsSync(at(root, SYSTEMID)));
-    },
-  },
+  notApplicableOnDebian(SYSTEMID),
   {
     name: 'RHEL: the system id and osad credentials go, up2date settings stay',
     prepare(root) {
@@ -37,14 +30,5 @@ providerTreeTest('rhn-systemid', [
       assert.equal(report.providers[0].status, 'done');
     },
   },
-  {
-    name: 'openSUSE: not applicable',
-    prepare(root) {
-      osRelease(root, OPENSUSE);
-    },
-    expect: {},
-    check(_root, report) {
-      assert.equal(report.providers[0].status, 'not-applicable');
-    },
-  },
+  notApplicableOn('openSUSE', OPENSUSE),
 ]);

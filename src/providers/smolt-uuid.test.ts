@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FEDORA, OPENSUSE, at, osRelease, providerTreeTest, put, read } from '../../test/harness/provider-tree.js';
+import { FEDORA, OPENSUSE, at, osRelease, notApplicableOn, notApplicableOnDebian, providerTreeTest, put, read } from '../../test/harness/provider-tree.js';
 
 const UUID = '/etc/smolt/uuid';
 
 providerTreeTest('smolt-uuid', [
-  {
-    name: 'Debian: not applicable',
-    expect: {},
-    check(root, report) {
-      assert.equal(report.providers[0].status, 'not-applicable');
-      assert.ok(fs.existsSync(at(root, UUID)));
-    },
-  },
+  notApplicableOnDebian(UUID),
   {
     name: 'Fedora: every Smolt hardware UUID goes',
     prepare(root) {
@@ -27,14 +20,5 @@ providerTreeTest('smolt-uuid', [
       assert.equal(read(root, '/etc/smolt/smolt.conf'), 'SMOON_URL = "http://smolts.org/"\n');
     },
   },
-  {
-    name: 'openSUSE: not applicable',
-    prepare(root) {
-      osRelease(root, OPENSUSE);
-    },
-    expect: {},
-    check(_root, report) {
-      assert.equal(report.providers[0].status, 'not-applicable');
-    },
-  },
+  notApplicableOn('openSUSE', OPENSUSE),
 ]);

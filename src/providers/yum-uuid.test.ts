@@ -1,19 +1,12 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FEDORA, OPENSUSE, at, osRelease, providerTreeTest, put, read } from '../../test/harness/provider-tree.js';
+import { FEDORA, OPENSUSE, at, osRelease, notApplicableOn, notApplicableOnDebian, providerTreeTest, put, read } from '../../test/harness/provider-tree.js';
 
 const UUID = '/var/lib/yum/uuid';
 
 providerTreeTest('yum-uuid', [
-  {
-    name: 'Debian: not applicable',
-    expect: {},
-    check(root, report) {
-      assert.equal(report.providers[0].status, 'not-applicable');
-      assert.equal(read(root, UUID), 'f3b1a2c4-uuid\n');
-    },
-  },
+  notApplicableOnDebian(UUID, 'f3b1a2c4-uuid\n'),
   {
     name: 'Fedora: yum\'s installation UUID goes, its history stays',
     prepare(root) {
@@ -26,14 +19,5 @@ providerTreeTest('yum-uuid', [
       assert.equal(read(root, '/var/lib/yum/history/history-2026-11-20.sqlite'), 'HISTORY');
     },
   },
-  {
-    name: 'openSUSE: not applicable',
-    prepare(root) {
-      osRelease(root, OPENSUSE);
-    },
-    expect: {},
-    check(_root, report) {
-      assert.equal(report.providers[0].status, 'not-applicable');
-    },
-  },
+  notApplicableOn('openSUSE', OPENSUSE),
 ]);

@@ -4,6 +4,7 @@
  * accounts. The changes themselves are the runner's (firstboot.bash), with the image's own tools.
  */
 import { randomBytes } from 'node:crypto';
+import { DEFAULT_HOST_KEY_TYPES, HOSTNAME_ALPHABET, HOSTNAME_RANDOM_LENGTH } from '../model/identity.js';
 import { RootFs } from '../rootfs/rootfs.js';
 
 /** The prefix of generated host names (DESKTOP-… on Windows): the OS id. */
@@ -13,8 +14,7 @@ export function hostnamePrefix(osId: string): string {
 
 /** A name Windows-style (`DESKTOP-7K2QF9A`), Linux-valid: the OS id and 7 random characters (as the runner makes them). */
 export function generatedHostname(osId: string): string {
-  const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789';
-  const tail = [...randomBytes(7)].map((b) => alphabet[b % alphabet.length]).join('');
+  const tail = [...randomBytes(HOSTNAME_RANDOM_LENGTH)].map((b) => HOSTNAME_ALPHABET[b % HOSTNAME_ALPHABET.length]).join('');
   return `${hostnamePrefix(osId)}-${tail}`;
 }
 
@@ -28,7 +28,7 @@ export function linuxHostname(computerName: string): string {
 export function sshHostKeyFiles(fs: RootFs): { type: string; file: string }[] {
   const texts = [fs.readText('/etc/ssh/sshd_config') ?? '', ...fs.glob('/etc/ssh/sshd_config.d/*.conf').map((f) => fs.readText(f) ?? '')];
   const files = texts.flatMap((t) => [...t.matchAll(/^\s*HostKey\s+(\S+)/gim)].map((m) => m[1]!));
-  const list = files.length ? files : ['/etc/ssh/ssh_host_rsa_key', '/etc/ssh/ssh_host_ecdsa_key', '/etc/ssh/ssh_host_ed25519_key'];
+  const list = files.length ? files : DEFAULT_HOST_KEY_TYPES.map((t) => `/etc/ssh/ssh_host_${t}_key`);
   return list.map((file) => {
     const m = /ssh_host_(\w+)_key$/.exec(file);
     return { type: m?.[1] ?? 'ed25519', file };
@@ -46,4 +46,18 @@ export function accountExists(fs: RootFs, name: string): boolean {
 /** A valid Linux user name from a Windows one (lower case, no spaces). */
 export function linuxUserName(name: string): string {
   return name.trim().toLowerCase().replace(/[^a-z0-9_.-]/g, '_').replace(/^[^a-z_]+/, '').slice(0, 32);
+}
+
+/**
+ * DeviceForm: the chassis type in /etc/machine-info, as `hostnamectl set-chassis` writes it (other
+ * lines kept, blank lines dropped, CHASSIS= last). The runner's op_chassis does the same edit at first
+ * boot; src/system/host.test.ts runs both on the same inputs and compares.
+ */
+export function chassisEdit(machineInfo: string | undefined, chassis: string): string {
+  const kept = (machineInfo ?? '').split('\n').filter((l) => l && !/^CHASSIS=/.test(l));
+  return [...kept, `CHASSIS=${chassis}`].join('\n') + '\n';
+}
+
+export function setChassis(fs: RootFs, chassis: string): void {
+  fs.writeText('/etc/machine-info', chassisEdit(fs.readText('/etc/machine-info'), chassis), { detail: `CHASSIS=${chassis}` });
 }

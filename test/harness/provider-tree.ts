@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
+import { CACHE_DIR } from '../fixtures/roots.js';
 import { expectedUserDataDigests, userDataDigests } from '../fixtures/lived-in.js';
 import { overlayRoot, usedRoot } from '../fixtures/used-root.js';
 import { diff, isSysprepOwn, snapshot, TreeDiff } from './tree.js';
@@ -100,4 +101,54 @@ export function providerTreeTest(id: string, cases: ProviderTreeCase[]): void {
       }
     });
   }
+}
+
+/**
+ * The case every provider of another layout has: on the Debian root it is not applicable, and the
+ * file it would remove (planted by the lived-in fixture) is still there afterwards.
+ */
+export function notApplicableOnDebian(keeps: string, content?: string): ProviderTreeCase {
+  return {
+    name: 'Debian: not applicable',
+    expect: {},
+    check(root, report) {
+      assert.equal(report.providers[0].status, 'not-applicable');
+      assert.ok(fs.existsSync(at(root, keeps)), `${keeps} is kept`);
+      if (content !== undefined) assert.equal(read(root, keeps), content);
+    },
+  };
+}
+
+/**
+ * Files on the host, outside the image, that links in the image name (a test shows they stay
+ * untouched): made under the test cache, removed after the test file.
+ */
+export function hostFiles(label: string): { dir: string; file(name: string, content: string): string } {
+  const dir = path.join(CACHE_DIR, 'work', `host-${label}-${process.pid}`);
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return {
+    dir,
+    file(name, content) {
+      fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      fs.writeFileSync(path.join(dir, name), content);
+      return path.join(dir, name);
+    },
+  };
+}
+
+/** A list without some of its entries. */
+export const without = (list: string[], ...drop: string[]) => list.filter((p) => !drop.includes(p));
+
+/** The same for another layout: with this os-release the provider is not applicable and changes nothing. */
+export function notApplicableOn(name: string, osReleaseText: string): ProviderTreeCase {
+  return {
+    name: `${name}: not applicable`,
+    prepare(root) {
+      osRelease(root, osReleaseText);
+    },
+    expect: {},
+    check(_root, report) {
+      assert.equal(report.providers[0].status, 'not-applicable');
+    },
+  };
 }

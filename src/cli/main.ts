@@ -4,7 +4,6 @@
 import * as fs from 'node:fs';
 import { describeError, ExitCode, SysprepError, usageError } from '../model/errors.js';
 import { openTarget, requireRoot, runSysprep } from '../seal/run.js';
-import type { RunRequest } from '../model/request.js';
 import { allProviders, BUILT_IN_PROVIDERS } from '../providers/index.js';
 import { planProviders } from '../providers/selection.js';
 import { PantherLog } from '../system/panther.js';
@@ -97,24 +96,10 @@ async function noArguments(root?: string): Promise<number> {
 }
 
 async function runCommand(args: ParsedArgs): Promise<number> {
-  const run = parseRunArgs(args);
-  const request: RunRequest = {
-    mode: run.mode,
-    generalize: run.generalize,
-    vm: run.vm,
-    power: run.power,
-    quiet: run.quiet,
-    dryRun: run.dryRun,
-    root: run.root,
-    ...(run.unattend !== undefined ? { unattend: run.unattend } : {}),
-    providerLists: run.providerLists,
-    keepUserAccounts: run.keepUserAccounts,
-    removeUserAccounts: run.removeUserAccounts,
-    optionsSeen: run.seen,
-  };
-  const mode = { quiet: run.quiet, json: run.json, tty: Boolean(process.stdout.isTTY) };
+  const { request, json, image } = parseRunArgs(args);
+  const mode = { quiet: request.quiet, json, tty: Boolean(process.stdout.isTTY) };
   let report;
-  if (run.image !== undefined) {
+  if (image !== undefined) {
     // refuse what can be refused before the image is even attached (names of providers registered
     // inside the image can only be checked once it is)
     try {
@@ -123,8 +108,8 @@ async function runCommand(args: ParsedArgs): Promise<number> {
       if (!(err instanceof SysprepError && /unknown provider/.test(err.message))) throw err;
     }
     requireRoot();
-    report = await withImage(run.image, { readOnly: run.dryRun }, (img) =>
-      runSysprep({ ...request, root: img.root, imageFile: run.image!, imageMounts: img.mounted }, progressObserver(mode)));
+    report = await withImage(image, { readOnly: request.dryRun }, (img) =>
+      runSysprep({ ...request, root: img.root, imageFile: image, imageMounts: img.mounted }, progressObserver(mode)));
   } else {
     report = await runSysprep(request, progressObserver(mode));
   }

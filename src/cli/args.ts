@@ -97,6 +97,12 @@ export interface RunArgs {
   image?: string;
 }
 
+/**
+ * A command (one file in commands/, named in the dispatch table of main.ts): the options, and the
+ * arguments after the words that name the command. It returns the exit code or throws a SysprepError.
+ */
+export type Command = (args: ParsedArgs) => Promise<number>;
+
 const has = (a: ParsedArgs, name: string) => a.options.has(name);
 const last = (a: ParsedArgs, name: string) => a.options.get(name)?.at(-1);
 

@@ -1,4 +1,4 @@
-/** `sysprep unattend check FILE [--json]` (src/cli/unattend-check.ts). */
+/** `sysprep unattend check FILE [--json]` (src/cli/commands/unattend-check.ts). */
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,13 +8,16 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { corpusDir, fixture } from './testutil.js';
 
-const MODULE = fileURLToPath(new URL('../cli/unattend-check.js', import.meta.url));
+const MODULE = fileURLToPath(new URL('../cli/commands/unattend-check.js', import.meta.url));
+const ARGS = fileURLToPath(new URL('../cli/args.js', import.meta.url));
 
 /** Runs the command in a child process (it writes to the process's stdout and stderr). */
 async function run(file: string, json: boolean): Promise<{ code: number; out: string; err: string }> {
+  // the command gets what follows `sysprep unattend check` on the command line
   const script = `import { unattendCheckCommand } from ${JSON.stringify(pathToFileURL(MODULE).href)};
-process.exitCode = await unattendCheckCommand(process.argv[1], process.argv[2] === 'json');`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, file, json ? 'json' : 'text'], { encoding: 'utf8' });
+import { tokenize } from ${JSON.stringify(pathToFileURL(ARGS).href)};
+process.exitCode = await unattendCheckCommand(tokenize(process.argv.slice(1)));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, file, ...(json ? ['--json'] : [])], { encoding: 'utf8' });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 

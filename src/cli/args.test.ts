@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { SysprepError } from '../model/errors.js';
 import { parseRunArgs, tokenize } from './args.js';
 
-const run = (...argv: string[]) => parseRunArgs(tokenize(argv));
+const run = (...argv: string[]) => parseRunArgs(tokenize(argv)).request;
 const usage = (argv: string[], pattern: RegExp) =>
   assert.throws(() => run(...argv), (e: unknown) => e instanceof SysprepError && e.exitCode === 2 && pattern.test(e.message));
 
@@ -71,4 +71,17 @@ test('bad options and values', () => {
 
 test('the options seen are logged upper-case, as Windows does', () => {
   assert.deepEqual(tokenize(['/oobe', '--generalize', '-mode:vm']).seen, ['OOBE', 'GENERALIZE', 'MODE:VM']);
+});
+
+test('the parser produces the run request itself; --json and --image stay beside it', () => {
+  const r = parseRunArgs(tokenize(['/generalize', '--image', 'disk.qcow2', '--json', '--providers', 'all', '/unattend:u.xml']));
+  assert.deepEqual(r, {
+    request: {
+      mode: 'oobe', generalize: true, vm: false, power: 'quit', quiet: false, dryRun: false, unattend: 'u.xml', root: '/',
+      providerLists: ['all'], keepUserAccounts: [], removeUserAccounts: [], optionsSeen: ['GENERALIZE', 'IMAGE', 'JSON', 'PROVIDERS', 'UNATTEND'],
+    },
+    json: true,
+    image: 'disk.qcow2',
+  });
+  assert.deepEqual(Object.keys(parseRunArgs(tokenize([]))), ['request', 'json']);
 });

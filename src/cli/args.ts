@@ -5,7 +5,7 @@
  * path (so `sysprep unattend check /srv/unattend.xml` works).
  */
 import { usageError } from '../model/errors.js';
-import type { PowerAction } from '../model/request.js';
+import type { RunRequest } from '../model/request.js';
 
 interface OptionSpec {
   /** canonical name */
@@ -86,22 +86,22 @@ export function tokenize(argv: readonly string[]): ParsedArgs {
   return { options, positionals, seen };
 }
 
+/**
+ * The run's command line: the request itself, and what only the command line needs around it.
+ */
 export interface RunArgs {
-  mode: 'oobe' | 'audit';
-  generalize: boolean;
-  vm: boolean;
-  power: PowerAction;
-  quiet: boolean;
-  dryRun: boolean;
+  request: RunRequest;
+  /** --json: one JSON document on stdout */
   json: boolean;
-  unattend?: string;
-  root: string;
+  /** --image FILE: attached and mounted for the run; its root becomes `request.root` */
   image?: string;
-  providerLists: string[];
-  keepUserAccounts: string[];
-  removeUserAccounts: string[];
-  seen: string[];
 }
+
+/**
+ * A command (one file in commands/, named in the dispatch table of main.ts): the options, and the
+ * arguments after the words that name the command. It returns the exit code or throws a SysprepError.
+ */
+export type Command = (args: ParsedArgs) => Promise<number>;
 
 const has = (a: ParsedArgs, name: string) => a.options.has(name);
 const last = (a: ParsedArgs, name: string) => a.options.get(name)?.at(-1);
@@ -140,20 +140,19 @@ export function parseRunArgs(a: ParsedArgs): RunArgs {
     vm = true;
   }
   const list = (name: string) => (a.options.get(name) ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
-  return {
+  const request: RunRequest = {
     mode: has(a, 'audit') ? 'audit' : 'oobe',
     generalize: has(a, 'generalize'),
     vm,
     power: powers[0] ?? 'quit',
     quiet: has(a, 'quiet'),
     dryRun: has(a, 'dry-run'),
-    json: has(a, 'json'),
     ...(has(a, 'unattend') ? { unattend: last(a, 'unattend')! } : {}),
     root: root ?? '/',
-    ...(image !== undefined ? { image } : {}),
     providerLists: a.options.get('providers') ?? [],
     keepUserAccounts: list('keep-user-accounts'),
     removeUserAccounts: list('remove-user-accounts'),
-    seen: a.seen,
+    optionsSeen: a.seen,
   };
+  return { request, json: has(a, 'json'), ...(image !== undefined ? { image } : {}) };
 }

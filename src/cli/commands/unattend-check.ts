@@ -12,7 +12,9 @@ import {
   parseAnswerFile,
   type CheckReport,
   type Diagnostic,
-} from '../answer-file/index.js';
+} from '../../answer-file/index.js';
+import { usageError } from '../../model/errors.js';
+import { rejectOptions, type ParsedArgs } from '../args.js';
 
 function redactor(secrets: string[]): (s: string) => string {
   const list = secrets.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
@@ -32,7 +34,7 @@ function diagLine(d: Diagnostic): string {
 }
 
 /** The human report. */
-export function formatCheckReport(r: CheckReport): string {
+function formatCheckReport(r: CheckReport): string {
   const out: string[] = [];
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : w.endsWith('s') ? 'es' : 's'}`;
   if (r.loadError) {
@@ -63,7 +65,11 @@ export function formatCheckReport(r: CheckReport): string {
   return out.join('\n') + '\n';
 }
 
-export async function unattendCheckCommand(file: string, json: boolean): Promise<number> {
+export async function unattendCheckCommand(args: ParsedArgs): Promise<number> {
+  const [file, ...extra] = args.positionals;
+  if (!file || extra.length) throw usageError('usage: sysprep unattend check FILE [--json]');
+  rejectOptions(args, 'unattend check', ['json']);
+  const json = args.options.has('json');
   let bytes: Buffer;
   try {
     bytes = await readFile(file);

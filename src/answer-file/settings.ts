@@ -197,6 +197,17 @@ export function getPassSettings(doc: XmlDocument, pass: AnswerPass, options: { a
     driverPaths: [],
   };
 
+  readDeployment(doc, pass, arch, s);
+  readPnpSysprep(doc, pass, arch, s);
+  readSecuritySpp(doc, pass, arch, s);
+  readShellSetup(doc, pass, arch, s);
+  readInternational(doc, pass, arch, s);
+  readDriverPaths(doc, pass, arch, s);
+  return s;
+}
+
+/** Microsoft-Windows-Deployment: Reseal, Generalize, the commands, AuditComputerName, ExtendOSPartition, the description, DeviceForm. */
+function readDeployment(doc: XmlDocument, pass: AnswerPass, arch: string, s: PassSettings): void {
   for (const c of components(doc, pass, 'Microsoft-Windows-Deployment', arch)) {
     const d = s.deployment;
     for (const el of c.settings) {
@@ -226,7 +237,10 @@ export function getPassSettings(doc: XmlDocument, pass: AnswerPass, options: { a
       }
     }
   }
+}
 
+/** Microsoft-Windows-PnpSysprep: what generalize keeps of the devices. */
+function readPnpSysprep(doc: XmlDocument, pass: AnswerPass, arch: string, s: PassSettings): void {
   for (const c of components(doc, pass, 'Microsoft-Windows-PnpSysprep', arch)) {
     for (const el of c.settings) {
       const b = parseBoolean(textOf(el));
@@ -234,14 +248,20 @@ export function getPassSettings(doc: XmlDocument, pass: AnswerPass, options: { a
       if (el.local === 'DoNotCleanUpNonPresentDevices' && b !== undefined) s.pnpSysprep.doNotCleanUpNonPresentDevices = b;
     }
   }
+}
 
+/** Microsoft-Windows-Security-SPP: SkipRearm. */
+function readSecuritySpp(doc: XmlDocument, pass: AnswerPass, arch: string, s: PassSettings): void {
   for (const c of components(doc, pass, 'Microsoft-Windows-Security-SPP', arch)) {
     for (const el of c.settings) {
       const n = num(textOf(el).trim());
       if (el.local === 'SkipRearm' && n !== undefined) s.securitySpp.skipRearm = n;
     }
   }
+}
 
+/** Microsoft-Windows-Shell-Setup: names, time zone, registration, CopyProfile, accounts, AutoLogon, FirstLogonCommands, OOBE. */
+function readShellSetup(doc: XmlDocument, pass: AnswerPass, arch: string, s: PassSettings): void {
   for (const c of components(doc, pass, 'Microsoft-Windows-Shell-Setup', arch)) {
     const sh = s.shellSetup;
     for (const el of c.settings) {
@@ -257,89 +277,95 @@ export function getPassSettings(doc: XmlDocument, pass: AnswerPass, options: { a
           if (b !== undefined) sh.copyProfile = b;
           break;
         }
-        case 'UserAccounts': {
-          const admin = kid(el, 'AdministratorPassword');
-          if (admin) sh.administratorPassword = readPassword(admin);
-          const local = kid(el, 'LocalAccounts');
-          if (local) {
-            const items = childElements(local).filter((x) => x.local === 'LocalAccount').map((a): LocalAccount => {
-              const r: LocalAccount = {
-                name: val(a, 'Name') ?? '',
-                groups: (val(a, 'Group') ?? '').split(';').map((g) => g.trim()).filter(Boolean),
-                action: action(a),
-                line: a.line,
-              };
-              const dn = val(a, 'DisplayName');
-              const de = val(a, 'Description');
-              const pw = kid(a, 'Password');
-              if (dn !== undefined) r.displayName = dn;
-              if (de !== undefined) r.description = de;
-              if (pw) r.password = readPassword(pw);
-              return partial(r, a, { groups: 'Group' });
-            });
-            sh.localAccounts = resolve([...sh.localAccounts, ...items], (a) => a.name.toLowerCase());
-          }
-          const domain = kid(el, 'DomainAccounts');
-          if (domain) {
-            const items = childElements(domain).filter((x) => x.local === 'DomainAccountList').map((l): DomainAccountList => ({
-              domain: val(l, 'Domain') ?? '',
-              accounts: childElements(l).filter((x) => x.local === 'DomainAccount').filter((x) => action(x) !== 'remove').map((x) => ({
-                name: val(x, 'Name') ?? '',
-                groups: (val(x, 'Group') ?? '').split(';').map((g) => g.trim()).filter(Boolean),
-              })),
-              action: action(l),
-              line: l.line,
-            }));
-            sh.domainAccounts = resolve([...sh.domainAccounts, ...items], (d) => d.domain.toLowerCase());
-          }
-          break;
-        }
-        case 'AutoLogon': {
-          const a: AutoLogon = { enabled: bool(el, 'Enabled') ?? false };
-          const u = val(el, 'Username');
-          const d = val(el, 'Domain');
-          const n = num(val(el, 'LogonCount'));
-          const pw = kid(el, 'Password');
-          if (u !== undefined) a.username = u;
-          if (d !== undefined) a.domain = d;
-          if (n !== undefined) a.logonCount = n;
-          if (pw) a.password = readPassword(pw);
-          sh.autoLogon = a;
-          break;
-        }
-        case 'FirstLogonCommands': {
-          const items = childElements(el).filter((x) => x.local === 'SynchronousCommand').map((x): FirstLogonCommand => {
-            const r: FirstLogonCommand = {
-              order: num(val(x, 'Order')) ?? 0,
-              commandLine: val(x, 'CommandLine') ?? '',
-              requiresUserInput: bool(x, 'RequiresUserInput') ?? false,
-              action: action(x),
-              line: x.line,
-            };
-            const d = val(x, 'Description');
-            if (d !== undefined) r.description = d;
-            return partial(r, x, { commandLine: 'CommandLine', requiresUserInput: 'RequiresUserInput' });
-          });
-          sh.firstLogonCommands = resolve([...sh.firstLogonCommands, ...items], (x) => String(x.order)).sort((a, b) => a.order - b.order);
-          break;
-        }
-        case 'OOBE': {
-          const o = sh.oobe;
-          const flags = ['HideEULAPage', 'HideLocalAccountScreen', 'HideOEMRegistrationScreen', 'HideOnlineAccountScreens', 'HideWirelessSetupInOOBE', 'SkipMachineOOBE', 'SkipUserOOBE'] as const;
-          for (const f of flags) {
-            const b = bool(el, f);
-            if (b !== undefined) (o as Record<string, unknown>)[f[0]!.toLowerCase() + f.slice(1)] = b;
-          }
-          const nl = val(el, 'NetworkLocation');
-          const pp = val(el, 'ProtectYourPC');
-          if (nl !== undefined) o.networkLocation = nl;
-          if (pp !== undefined) o.protectYourPC = pp;
-          break;
-        }
+        case 'UserAccounts': readUserAccounts(el, sh); break;
+        case 'AutoLogon': sh.autoLogon = readAutoLogon(el); break;
+        case 'FirstLogonCommands': sh.firstLogonCommands = resolve([...sh.firstLogonCommands, ...readFirstLogonCommands(el)], (x) => String(x.order)).sort((a, b) => a.order - b.order); break;
+        case 'OOBE': readOobe(el, sh.oobe); break;
       }
     }
   }
+}
 
+function readUserAccounts(el: XmlElement, sh: PassSettings['shellSetup']): void {
+  const admin = kid(el, 'AdministratorPassword');
+  if (admin) sh.administratorPassword = readPassword(admin);
+  const local = kid(el, 'LocalAccounts');
+  if (local) {
+    const items = childElements(local).filter((x) => x.local === 'LocalAccount').map((a): LocalAccount => {
+      const r: LocalAccount = {
+        name: val(a, 'Name') ?? '',
+        groups: (val(a, 'Group') ?? '').split(';').map((g) => g.trim()).filter(Boolean),
+        action: action(a),
+        line: a.line,
+      };
+      const dn = val(a, 'DisplayName');
+      const de = val(a, 'Description');
+      const pw = kid(a, 'Password');
+      if (dn !== undefined) r.displayName = dn;
+      if (de !== undefined) r.description = de;
+      if (pw) r.password = readPassword(pw);
+      return partial(r, a, { groups: 'Group' });
+    });
+    sh.localAccounts = resolve([...sh.localAccounts, ...items], (a) => a.name.toLowerCase());
+  }
+  const domain = kid(el, 'DomainAccounts');
+  if (domain) {
+    const items = childElements(domain).filter((x) => x.local === 'DomainAccountList').map((l): DomainAccountList => ({
+      domain: val(l, 'Domain') ?? '',
+      accounts: childElements(l).filter((x) => x.local === 'DomainAccount').filter((x) => action(x) !== 'remove').map((x) => ({
+        name: val(x, 'Name') ?? '',
+        groups: (val(x, 'Group') ?? '').split(';').map((g) => g.trim()).filter(Boolean),
+      })),
+      action: action(l),
+      line: l.line,
+    }));
+    sh.domainAccounts = resolve([...sh.domainAccounts, ...items], (d) => d.domain.toLowerCase());
+  }
+}
+
+function readAutoLogon(el: XmlElement): AutoLogon {
+  const a: AutoLogon = { enabled: bool(el, 'Enabled') ?? false };
+  const u = val(el, 'Username');
+  const d = val(el, 'Domain');
+  const n = num(val(el, 'LogonCount'));
+  const pw = kid(el, 'Password');
+  if (u !== undefined) a.username = u;
+  if (d !== undefined) a.domain = d;
+  if (n !== undefined) a.logonCount = n;
+  if (pw) a.password = readPassword(pw);
+  return a;
+}
+
+function readFirstLogonCommands(el: XmlElement): FirstLogonCommand[] {
+  const items = childElements(el).filter((x) => x.local === 'SynchronousCommand').map((x): FirstLogonCommand => {
+    const r: FirstLogonCommand = {
+      order: num(val(x, 'Order')) ?? 0,
+      commandLine: val(x, 'CommandLine') ?? '',
+      requiresUserInput: bool(x, 'RequiresUserInput') ?? false,
+      action: action(x),
+      line: x.line,
+    };
+    const d = val(x, 'Description');
+    if (d !== undefined) r.description = d;
+    return partial(r, x, { commandLine: 'CommandLine', requiresUserInput: 'RequiresUserInput' });
+  });
+  return items;
+}
+
+function readOobe(el: XmlElement, o: PassSettings['shellSetup']['oobe']): void {
+  const flags = ['HideEULAPage', 'HideLocalAccountScreen', 'HideOEMRegistrationScreen', 'HideOnlineAccountScreens', 'HideWirelessSetupInOOBE', 'SkipMachineOOBE', 'SkipUserOOBE'] as const;
+  for (const f of flags) {
+    const b = bool(el, f);
+    if (b !== undefined) (o as Record<string, unknown>)[f[0]!.toLowerCase() + f.slice(1)] = b;
+  }
+  const nl = val(el, 'NetworkLocation');
+  const pp = val(el, 'ProtectYourPC');
+  if (nl !== undefined) o.networkLocation = nl;
+  if (pp !== undefined) o.protectYourPC = pp;
+}
+
+/** Microsoft-Windows-International-Core: locales and keyboards. */
+function readInternational(doc: XmlDocument, pass: AnswerPass, arch: string, s: PassSettings): void {
   for (const c of components(doc, pass, 'Microsoft-Windows-International-Core', arch)) {
     const i = s.international;
     for (const el of c.settings) {
@@ -353,7 +379,10 @@ export function getPassSettings(doc: XmlDocument, pass: AnswerPass, options: { a
       }
     }
   }
+}
 
+/** Microsoft-Windows-PnpCustomizationsNonWinPE: DriverPaths (read; applied by issue 16). */
+function readDriverPaths(doc: XmlDocument, pass: AnswerPass, arch: string, s: PassSettings): void {
   for (const c of components(doc, pass, 'Microsoft-Windows-PnpCustomizationsNonWinPE', arch)) {
     for (const el of c.settings) {
       if (el.local !== 'DriverPaths') continue;
@@ -362,5 +391,4 @@ export function getPassSettings(doc: XmlDocument, pass: AnswerPass, options: { a
       s.driverPaths = resolve([...s.driverPaths, ...items], (x) => x.key);
     }
   }
-  return s;
 }

@@ -460,15 +460,35 @@ async function main(): Promise<number> {
   // fixtures (untimed)
   const ci = cloudInitRoot(used);
   if (!ci.built) note(`cloud-init ${ci.version} root from the cache: ${ci.root}`);
+  const prepared = prepareImages(variants, used, ci);
+
+  const loadStart = load();
+  const { boots, errors } = await bootRounds(variants, prepared, oldKeys);
+
+  const allVerified = boots.every((b) => b.workDone) && errors.length === 0;
+  console.log(finalReport({ used, ci, variants, boots, errors, loadStart, allVerified, totalSeconds: (Date.now() - benchStarted) / 1000 }).join('\n'));
+
+  // the serial logs stay (the JSON names them); the images go unless something needs looking at
+  for (const p of prepared.values()) {
+    if (!allVerified || KEEP) continue;
+    for (const f of [p.image, p.kernel, p.initrd]) fs.rmSync(f, { force: true });
+  }
+  if (!allVerified || KEEP) note(`images and serial logs kept under ${WORK_DIR}/fbbench-*`);
+  return allVerified ? 0 : 1;
+}
+
+function prepareImages(variants: Variant[], used: string, ci: CloudInitRoot): Map<Variant, Prepared> {
   note('preparing the images (untimed)');
   const prepared = new Map<Variant, Prepared>();
   for (const v of ['baseline', 'firstboot', 'sysprep', 'cloud-init'] as const) {
     if (variants.includes(v)) prepared.set(v, prepareImage(v, VARIANTS[v].from === 'used' ? used : ci.root));
   }
   for (const p of prepared.values()) note(`${LABEL(p.variant)}: image ${p.image} (${p.prepareSeconds.toFixed(0)} s)`);
+  return prepared;
+}
 
-  // timed boots, interleaved in a rotating order; each number of virtual CPUs in rounds of its own
-  const loadStart = load();
+/** The timed boots, interleaved in a rotating order; each number of virtual CPUs in rounds of its own. */
+async function bootRounds(variants: Variant[], prepared: Map<Variant, Prepared>, oldKeys: Record<string, string>): Promise<{ boots: Boot[]; errors: string[] }> {
   const boots: Boot[] = [];
   const errors: string[] = [];
   for (const cpus of CPU_COUNTS) {
@@ -489,17 +509,7 @@ async function main(): Promise<number> {
       }
     }
   }
-
-  const allVerified = boots.every((b) => b.workDone) && errors.length === 0;
-  console.log(finalReport({ used, ci, variants, boots, errors, loadStart, allVerified, totalSeconds: (Date.now() - benchStarted) / 1000 }).join('\n'));
-
-  // the serial logs stay (the JSON names them); the images go unless something needs looking at
-  for (const p of prepared.values()) {
-    if (!allVerified || KEEP) continue;
-    for (const f of [p.image, p.kernel, p.initrd]) fs.rmSync(f, { force: true });
-  }
-  if (!allVerified || KEEP) note(`images and serial logs kept under ${WORK_DIR}/fbbench-*`);
-  return allVerified ? 0 : 1;
+  return { boots, errors };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startImage, tail } from '../../test/harness/qemu.js';
+import type { BootImage } from './boot-image.js';
 import { writeFile } from './chroot.js';
 import { load } from './system.js';
 
@@ -109,10 +110,9 @@ export interface TimedBoot {
   problems: string[];
 }
 
-export interface BootSpec {
+export interface BootSpec extends Pick<BootImage, 'kernel' | 'initrd'> {
+  /** the copy to boot (it is written to) */
   image: string;
-  kernel: string;
-  initrd: string;
   cpus: number;
   timeoutMs: number;
   serialLog: string;

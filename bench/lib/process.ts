@@ -19,13 +19,15 @@ export function onCleanup(fn: () => void): () => void {
 
 /** Undo everything still registered, the latest first, best effort. */
 export function cleanup(): void {
-  while (undo.length) {
-    const fn = undo.pop()!;
-    try {
-      fn();
-    } catch (err) {
-      note(`cleanup: ${(err as Error).message}`);
-    }
+  while (undo.length) bestEffort(undo.pop()!);
+}
+
+/** Run fn; a failure is noted on stderr, not thrown. */
+function bestEffort(fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    note(`cleanup: ${(err as Error).message}`);
   }
 }
 
@@ -37,11 +39,7 @@ export function disposing<T>(dispose: () => void, fn: () => T): T {
   const off = onCleanup(dispose);
   const done = () => {
     off();
-    try {
-      dispose();
-    } catch (err) {
-      note(`cleanup: ${(err as Error).message}`);
-    }
+    bestEffort(dispose);
   };
   let result: T;
   try {

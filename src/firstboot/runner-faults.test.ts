@@ -146,6 +146,9 @@ before(() => {
   const root = path.join(dir, 'merged');
   execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${dir}/upper,workdir=${dir}/work`, root]);
   try {
+    // a vendor's specialize entry point that leaves a daemon behind, like RunSynchronous 3
+    write(root, '/usr/local/lib/acme/specialize.sh', '#!/bin/sh\necho "vendor $SYSPREP_PASS"\n(echo vendor-daemon-up; exec sleep 120) &\nsleep 1\necho vendor-done\n', 0o755);
+    write(root, '/usr/lib/sysprep/providers.d/acme.json', JSON.stringify({ id: 'acme', specialize: ['/usr/local/lib/acme/specialize.sh'], timeout: 30 }));
     const r = sysprep(['--root', root, '/generalize', '/oobe', `/unattend:${answerFile}`]);
     assert.equal(r.status, 0, r.stderr);
     // the test's tools: a power cut on demand, and mv/chpasswd stand-ins that call it (earlier in the PATH)
@@ -333,6 +336,10 @@ describe('the runner fails loudly and never hangs (chroot)', { concurrency: fals
       assert.match(read(root, '/var/log/sysprep/panther/unattendgc/setuperr.log'),
         /Warning .*\[specialize\] RunSynchronous 4 \(slow\) did not finish within 3 s and was stopped \(RunSynchronousTimeout in \/etc\/sysprep\/firstboot\.conf\)/);
       assert.match(gc, /RunSynchronous 4 exited 124/);
+      const act = read(root, '/var/log/sysprep/panther/setupact.log');
+      assert.match(act, /acme: vendor specialize\n.*acme: vendor-daemon-up\n.*acme: vendor-done\n/);
+      assert.match(act, /acme: a process it started still writes to \/var\/log\/sysprep\/panther\/provider-acme\.out \(pid \d+\)/);
+      assert.match(act, /acme: specialize entry point finished \(exit 0\)/);
       assert.equal(exists(root, '/var/log/sysprep/panther/unattendgc/RunSynchronous-specialize-1.out'), false, 'output files of finished commands go');
       assert.match(read(root, `${STATE}/State.ini`), /IMAGE_STATE_SPECIALIZE_RESEAL_TO_OOBE/);
     } finally {

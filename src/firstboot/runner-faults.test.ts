@@ -24,15 +24,21 @@ import { sysprep } from '../../test/harness/sysprep.js';
 import { BOOT_PHASES, IMAGE_STATES } from '../model/image-state.js';
 import { RootFs } from '../rootfs/rootfs.js';
 import { readImageState } from '../system/state.js';
+import { repoRoot } from '../answer-file/testutil.js';
 import { RETRY_CAP } from './units.js';
 
 const STATE = '/var/lib/sysprep/state';
 const FIRSTBOOT = '/usr/lib/sysprep/firstboot';
 const GENERATOR = '/usr/lib/systemd/system-generators/sysprep-generator';
 
-/** Kills (SIGKILL) every ancestor that is the runner, once per NAME, when armed; exit 1 after a kill. */
+/**
+ * Kills every ancestor that is the runner (SIGKILL: a power loss; or the signal named in
+ * /var/tmp/signal), once per NAME, when armed; exit 1 after a kill.
+ */
 const CUT_POWER = `#!/bin/sh
 [ -e /var/tmp/armed ] || exit 0
+sig=KILL
+[ -f /var/tmp/signal ] && read -r sig < /var/tmp/signal
 [ -e "/var/tmp/cut-$1" ] && exit 0
 : > "/var/tmp/cut-$1"
 echo "$1" >> /var/tmp/cuts
@@ -40,7 +46,7 @@ p=$$
 while [ "$p" -gt 1 ]; do
   read -r _ _ _ pp _ < "/proc/$p/stat" || break
   p=$pp
-  case $(tr '\\0' ' ' < "/proc/$p/cmdline") in *${FIRSTBOOT}*) kill -KILL "$p" ;; esac
+  case $(tr '\\0' ' ' < "/proc/$p/cmdline") in *${FIRSTBOOT}*) kill -"$sig" "$p" ;; esac
 done
 exit 1
 `;
@@ -345,6 +351,32 @@ describe('the runner fails loudly and never hangs (chroot)', { concurrency: fals
     } finally {
       l.dispose();
     }
+  });
+
+  it('stopped by a signal (SIGTERM: a shutdown): reported with the step and the command, not counted; the next run resumes', () => {
+    const l = layer('signal');
+    const root = l.root;
+    try {
+      fs.writeFileSync(path.join(root, 'var/tmp/armed'), '');
+      fs.writeFileSync(path.join(root, 'var/tmp/signal'), 'TERM\n');
+      const r = inRoot(root, [FIRSTBOOT, 'specialize']);
+      assert.equal(r.status, 143, r.out);
+      // the first cut point is the host name's rename (the mv stand-in)
+      assert.match(r.stderr, /sysprep: specialize failed: stopped by SIGTERM \(a shutdown, or systemd stopping its unit\) while running: mv -f -- "\$tmp" "\$path" \(step hostname\)/, r.out);
+      assert.match(setuperr(root), /Error .*specialize: stopped by SIGTERM .*\(step hostname\)\. The image state stays IMAGE_STATE_UNDEPLOYABLE; the next boot tries again\./);
+      assert.equal(exists(root, `${STATE}/specialize.failures`), false, 'an interruption is not counted');
+      fs.rmSync(path.join(root, 'var/tmp/armed'));
+      const again = inRoot(root, [FIRSTBOOT, 'specialize']);
+      assert.equal(again.status, 0, again.out);
+      assert.match(read(root, `${STATE}/State.ini`), /IMAGE_STATE_SPECIALIZE_RESEAL_TO_OOBE/);
+    } finally {
+      l.dispose();
+    }
+  });
+
+  it('the runner and the generator share the retry cap', () => {
+    const runner = fs.readFileSync(path.join(repoRoot(), 'src/firstboot/runner.bash'), 'utf8');
+    assert.equal(/^readonly RETRY_CAP=(\d+)$/m.exec(runner)?.[1], String(RETRY_CAP));
   });
 
   it('power lost (SIGKILL) at each kind of step: the next run finishes the pass without redoing finished steps', () => {

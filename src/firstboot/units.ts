@@ -219,4 +219,8 @@ boot when the answer file changed, asks the interactive OOBE's questions and sho
 It was installed by \`sysprep /generalize\`. The units sysprep-specialize, sysprep-oobe and
 sysprep-audit run only when /var/lib/sysprep/state/State.ini asks for them (the generator
 ${GENERATOR} decides at boot). Logs: /var/log/sysprep/panther/setupact.log and setuperr.log.
+A phase that failed ${RETRY_CAP} times in a row the same way is not started again (its count is in
+/var/lib/sysprep/state/PHASE.failures: remove the file to try again). Settings, in
+/etc/sysprep/firstboot.conf (KEY=VALUE lines, read as data): RunSynchronousTimeout=SECONDS, how long a
+RunSynchronous command may run before it is stopped (default 3600; 0: no limit).
 `;

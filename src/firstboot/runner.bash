@@ -138,21 +138,48 @@ write_file() { # PATH CONTENT [MODE]
 }
 
 # The image state, written as src/core/state.ts writes it: temporary file, fsync, rename.
+# Read as src/system/state.ts reads it (parseIni, readImageState): lines trimmed, ; and # comments,
+# [sections], the last ImageState of [State] wins, one pair of quotes stripped; no file is a
+# never-sealed image (COMPLETE), anything else that is not a known state is UNDEPLOYABLE.
 read_state() {
-  local line state=''
-  if [[ -f $STATE_INI ]]; then
-    while IFS= read -r line; do
-      if [[ $line =~ ^ImageState=\"?([A-Z_]+)\"?[[:space:]]*$ ]]; then state=${BASH_REMATCH[1]}; fi
-    done <"$STATE_INI"
-    printf '%s' "${state:-IMAGE_STATE_UNDEPLOYABLE}"
-  else
+  local line section='' key value state=''
+  if [[ ! -e $STATE_INI ]]; then
     printf 'IMAGE_STATE_COMPLETE'
+    return 0
   fi
+  if [[ -f $STATE_INI && -r $STATE_INI ]]; then
+    while IFS= read -r line || [[ -n $line ]]; do
+      line=${line#"${line%%[![:space:]]*}"}
+      line=${line%"${line##*[![:space:]]}"}
+      [[ -z $line || $line == [\;#]* ]] && continue
+      if [[ $line =~ ^\[(.+)\]$ ]]; then
+        section=${BASH_REMATCH[1]}
+        section=${section#"${section%%[![:space:]]*}"}
+        section=${section%"${section##*[![:space:]]}"}
+        continue
+      fi
+      [[ $line == *=* && $section == State ]] || continue
+      key=${line%%=*} value=${line#*=}
+      key=${key%"${key##*[![:space:]]}"}
+      value=${value#"${value%%[![:space:]]*}"}
+      [[ ${#value} -ge 2 && $value == \"*\" ]] && value=${value:1:${#value}-2}
+      [[ $key == ImageState ]] && state=$value
+    done <"$STATE_INI"
+  fi
+  case $state in
+  IMAGE_STATE_COMPLETE | IMAGE_STATE_UNDEPLOYABLE | IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE | IMAGE_STATE_GENERALIZE_RESEAL_TO_AUDIT | \
+    IMAGE_STATE_SPECIALIZE_RESEAL_TO_OOBE | IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT) printf '%s' "$state" ;;
+  *) printf 'IMAGE_STATE_UNDEPLOYABLE' ;;
+  esac
 }
 op_set_state() { # STATE
   local tmp=$STATE_INI.sysprep-$$
-  [[ -d $STATE_DIR ]] || mkdir -p "$STATE_DIR"
-  printf '[State]\nImageState="%s"\n' "$1" >"$tmp" && sync "$tmp" && mv -f -- "$tmp" "$STATE_INI"
+  if ! { [[ -d $STATE_DIR ]] || mkdir -p "$STATE_DIR"; } ||
+    ! { printf '[State]\nImageState="%s"\n' "$1" >"$tmp" && sync -- "$tmp" && mv -f -- "$tmp" "$STATE_INI"; }; then
+    rm -f -- "$tmp" 2>/dev/null
+    ERR="could not write the image state $1 to $STATE_INI"
+    return 1
+  fi
 }
 
 # ------------------------------------------------------------------------------------------------
@@ -173,12 +200,16 @@ load_steps() { # PHASE: the record of an interrupted run of this phase, if there
 new_steps() { # PHASE TARGET
   STEPS_DONE=()
   now_iso
-  printf '%s %s %s\n' "$1" "$2" "$NOW" >"$STEPS"
+  printf '%s %s %s\n' "$1" "$2" "$NOW" >"$STEPS" || { ERR="could not start the step record $STEPS"; return 1; }
 }
+# The record the resume depends on reaches the disk before the next step starts (a step done but not
+# recorded would be done twice after a power loss); a record that cannot be written ends the phase.
 mark_done() {
   now_iso
   STEPS_DONE[$1]=$NOW
-  printf '%s %s\n' "$1" "$NOW" >>"$STEPS"
+  if ! { printf '%s %s\n' "$1" "$NOW" >>"$STEPS" && sync -- "$STEPS"; }; then
+    fail "${PHASE:-firstboot}" "could not record step $1 as done in $STEPS"
+  fi
 }
 
 # Run a step unless it is recorded as done. An op fails by returning non-zero with $ERR set; the
@@ -191,6 +222,7 @@ step() { # ID OP [ARGS...]
     return 0
   fi
   ERR=''
+  CURRENT_STEP=$id # named when the phase stops unexpectedly (on_exit)
   "$@"
   rc=$?
   case $rc in
@@ -274,6 +306,7 @@ phase_host_keys() {
   PHASE='host-keys'
   [[ -e $HOST_KEYS_PENDING ]] || return 0
   open_logs
+  RUNNING='host-keys'
   if ! type -P ssh-keygen >/dev/null || [[ ! -d /etc/ssh ]]; then
     log_info 'ssh-host-keys: none needed (no ssh-keygen or /etc/ssh)'
     rm -f -- "$HOST_KEYS_PENDING"
@@ -325,12 +358,13 @@ phase_host_keys() {
     fi
     made+=("$file")
   done
-  rm -f -- "$HOST_KEYS_PENDING"
+  rm -f -- "$HOST_KEYS_PENDING" || fail ssh-host-keys "could not remove $HOST_KEYS_PENDING"
   if ((${#made[@]})); then
     printf -v list '%s, ' "${made[@]}"
     log_info "ssh-host-keys: generated ${list%, } in $took s"
     say "SSH host keys made: ${list%, }"
   fi
+  phase_done
 }
 
 # ------------------------------------------------------------------------------------------------
@@ -491,35 +525,59 @@ op_first_user() { # NAME FULL-NAME GROUPS
 # kept by `firstboot getty`, root, before each automatic logon).
 op_autologon() { # USER COUNT
   local user=$1 count=$2 unit
+  if [[ ! $count =~ ^[0-9]{1,9}$ ]]; then
+    ERR="AutoLogon: the logon count '$count' is not a number"
+    return 1
+  fi
   for unit in "${CONSOLE_GETTYS[@]}"; do
-    mkdir -p "/etc/systemd/system/$unit.d" || return 1
-    write_file "/etc/systemd/system/$unit.d/sysprep-autologon.conf" \
-      "[Service]"$'\n'"ExecStart="$'\n'"ExecStart=-$AGENT_DIR/firstboot getty %I \$TERM"$'\n' || return 1
+    if ! mkdir -p "/etc/systemd/system/$unit.d" || ! write_file "/etc/systemd/system/$unit.d/sysprep-autologon.conf" \
+      "[Service]"$'\n'"ExecStart="$'\n'"ExecStart=-$AGENT_DIR/firstboot getty %I \$TERM"$'\n'; then
+      ERR="AutoLogon: could not write /etc/systemd/system/$unit.d/sysprep-autologon.conf"
+      return 1
+    fi
   done
-  write_file "$AUTOLOGON" "$user $count"$'\n' 0600 || return 1
+  write_file "$AUTOLOGON" "$user $count"$'\n' 0600 || { ERR="AutoLogon: could not write the logon count to $AUTOLOGON"; return 1; }
   # the gettys are not started yet, but systemd read their units at boot
   if [[ -d /run/systemd/system ]]; then systemctl daemon-reload >/dev/null 2>&1 || log_warn 'systemctl daemon-reload failed; AutoLogon starts at the next boot'; fi
   log_info "AutoLogon: $user logs in automatically on the console $count time(s)"
 }
 
 # The console getty (a drop-in of AutoLogon's): an automatic logon while the count lasts, then the
-# login prompt. agetty's own options are the unit's: serial gettys keep their baud rates.
+# login prompt. agetty's own options are the unit's: serial gettys keep their baud rates. The count
+# file is data: a count that is not plain digits, or a user name that is not one, is never used (and
+# never evaluated); a count that cannot be written down is not spent either: the login prompt then.
 getty_main() { # TTY TERM
-  local tty=$1 term=${2:-linux} user count
+  local tty=${1:-tty1} term=${2:-linux} user='' count='' left
   local -a baud=(--noclear)
   [[ $tty == ttyS* || $tty == hvc* ]] && baud=(--keep-baud '115200,57600,38400,9600')
   # the console gettys start together: the count is taken under a lock, one logon at a time
   if [[ -f $AUTOLOGON ]] && exec 9>>"$AUTOLOGON.lock" && flock 9 && [[ -f $AUTOLOGON ]] &&
-    read -r user count <"$AUTOLOGON" && ((count > 0)); then
+    read -r user count _ <"$AUTOLOGON"; then
     PHASE=autologon
-    if ((count - 1 > 0)); then
-      write_file "$AUTOLOGON" "$user $((count - 1))"$'\n'
-      log_info "AutoLogon: $user on $tty, $((count - 1)) automatic logons left"
-    else
-      rm -f -- "$AUTOLOGON" "$AUTOLOGON.lock" /etc/systemd/system/{getty@tty1,serial-getty@ttyS0}.service.d/sysprep-autologon.conf
-      log_info "AutoLogon: the last automatic logon of $user, on $tty (LogonCount used up)"
+    if [[ ! $count =~ ^[0-9]{1,9}$ || ! $user =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]*[$]?$ ]]; then
+      log_error "AutoLogon: $AUTOLOGON does not hold a user name and a logon count; no automatic logon"
+      say "AutoLogon: $AUTOLOGON is corrupt; no automatic logon (see $PANTHER/setuperr.log)"
+    elif ((10#$count > 0)); then
+      left=$((10#$count - 1))
+      if ((left > 0)); then
+        if write_file "$AUTOLOGON" "$user $left"$'\n'; then
+          log_info "AutoLogon: $user on $tty, $left automatic logons left"
+        else
+          user=''
+        fi
+      elif rm -f -- "$AUTOLOGON" && [[ ! -e $AUTOLOGON ]]; then
+        rm -f -- "$AUTOLOGON.lock" /etc/systemd/system/{getty@tty1,serial-getty@ttyS0}.service.d/sysprep-autologon.conf
+        log_info "AutoLogon: the last automatic logon of $user, on $tty (LogonCount used up)"
+      else
+        user=''
+      fi
+      if [[ -z $user ]]; then
+        log_error "AutoLogon: could not write the remaining logon count to $AUTOLOGON; no automatic logon"
+        say "AutoLogon: could not update $AUTOLOGON; no automatic logon (see $PANTHER/setuperr.log)"
+      else
+        exec 9<&- /sbin/agetty --autologin "$user" "${baud[@]}" "$tty" "$term"
+      fi
     fi
-    exec 9<&- /sbin/agetty --autologin "$user" "${baud[@]}" "$tty" "$term"
   fi
   exec 9<&- /sbin/agetty "${baud[@]}" "$tty" "$term"
 }
@@ -527,8 +585,8 @@ getty_main() { # TTY TERM
 # FirstLogonCommands are run by each user's first login shell (as that user, as Windows does).
 op_first_logon_commands() { # CONTENT (the commands file, written by the planner)
   mkdir -p "${FIRST_LOGON%/*}" || return 1
-  write_file "$FIRST_LOGON" "$1" 0644 || return 1
-  : >"$LOGON_PENDING"
+  write_file "$FIRST_LOGON" "$1" 0644 || { ERR="could not write $FIRST_LOGON"; return 1; }
+  : >"$LOGON_PENDING" || { ERR="could not write $LOGON_PENDING"; return 1; }
   log_info "FirstLogonCommands: run at each user's first logon"
 }
 
@@ -557,25 +615,110 @@ op_write_file() { # PATH MODE CONTENT
 # ------------------------------------------------------------------------------------------------
 # commands: RunSynchronous, RunAsynchronous, external providers, the Node.js agent
 
+# Commands (RunSynchronous, vendors' entry points) write their output into files, never into a pipe
+# or a $(...): the runner waits for the command's own exit, not for every process holding its output
+# (`nohup mydaemon &` keeps the command's stdout open), then copies what it wrote into the log. A
+# command still running after its timeout is stopped with its whole process group (timeout(1)).
+# Windows has no timeout for RunSynchronous; here it is RunSynchronousTimeout in
+# /etc/sysprep/firstboot.conf (KEY=VALUE lines, read as data, never sourced), default 3600 s; 0: none.
+readonly FIRSTBOOT_CONF=/etc/sysprep/firstboot.conf
+readonly RUN_SYNC_TIMEOUT_DEFAULT=3600
+
+conf_value() { # KEY DEFAULT VAR: the last KEY=VALUE of $FIRSTBOOT_CONF (one pair of quotes stripped)
+  local -n __value=$3
+  local line key
+  __value=$2
+  [[ -f $FIRSTBOOT_CONF && -r $FIRSTBOOT_CONF ]] || return 0
+  while IFS= read -r line || [[ -n $line ]]; do
+    line=${line#"${line%%[![:space:]]*}"}
+    line=${line%"${line##*[![:space:]]}"}
+    [[ -z $line || $line == [\;#]* || $line != *=* ]] && continue
+    key=${line%%=*}
+    key=${key%"${key##*[![:space:]]}"}
+    [[ $key == "$1" ]] || continue
+    __value=${line#*=}
+    __value=${__value#"${__value%%[![:space:]]*}"}
+    [[ ${#__value} -ge 2 && ( $__value == \"*\" || $__value == \'*\' ) ]] && __value=${__value:1:${#__value}-2}
+  done <"$FIRSTBOOT_CONF"
+  return 0
+}
+
+run_sync_timeout() { # VAR
+  local -n __seconds=$1
+  conf_value RunSynchronousTimeout "$RUN_SYNC_TIMEOUT_DEFAULT" __seconds
+  if [[ ! $__seconds =~ ^[0-9]{1,9}$ ]]; then
+    log_warn "$FIRSTBOOT_CONF: RunSynchronousTimeout=$__seconds is not a number of seconds; $RUN_SYNC_TIMEOUT_DEFAULT s"
+    __seconds=$RUN_SYNC_TIMEOUT_DEFAULT
+  fi
+  __seconds=$((10#$__seconds))
+}
+
+# A process other than this runner that still holds FILE open (a daemon the command left behind).
+holder_of() { # FILE VAR
+  local -n __pid=$2
+  local __fd __p
+  __pid=''
+  for __fd in /proc/[0-9]*/fd/[0-9]*; do
+    [[ $__fd -ef $1 ]] || continue
+    __p=${__fd#/proc/}
+    __p=${__p%%/*}
+    [[ $__p == "$$" || $__p == "${BASHPID:-$$}" ]] && continue
+    __pid=$__p
+    return 0
+  done 2>/dev/null
+  return 1
+}
+
+# Run COMMAND... with its standard output and error in FILE.out and FILE.err, for at most SECONDS
+# (0: no limit); RUN_STATUS, RUN_OUT and RUN_ERR (trimmed) tell what happened; RUN_KEPT names an
+# output file kept because a process the command started still writes to it.
+run_captured() { # SECONDS FILE COMMAND...
+  local seconds=$1 file=$2 f pid
+  shift 2
+  RUN_STATUS=0 RUN_OUT='' RUN_ERR='' RUN_KEPT=''
+  [[ -d ${file%/*} ]] || mkdir -p "${file%/*}"
+  if ! { : >"$file.out" && : >"$file.err"; }; then
+    RUN_STATUS=126 RUN_ERR="could not write the command's output to $file.out"
+    return 0
+  fi
+  timeout -k 10 "$seconds" "$@" </dev/null >>"$file.out" 2>>"$file.err"
+  RUN_STATUS=$?
+  read_file "$file.out" RUN_OUT
+  read_file "$file.err" RUN_ERR
+  RUN_OUT=$(trim "$RUN_OUT") RUN_ERR=$(trim "$RUN_ERR")
+  for f in "$file.out" "$file.err"; do
+    if holder_of "$f" pid; then
+      RUN_KEPT+="${RUN_KEPT:+, }$f (pid $pid)"
+    else
+      rm -f -- "$f"
+    fi
+  done
+  return 0
+}
+timed_out() { [[ $1 == 124 || $1 == 137 ]]; }
+
 # RunSynchronous (reference 3.5): waited for, in Order. WillReboot Always: restart after it; OnRequest:
 # exit 0 = go on, 1 = restart then the next command, 2 = restart and run it again, anything else is a
-# failure; with Never or Always a non-zero exit is logged, not fatal.
+# failure; with Never or Always a non-zero exit is logged, not fatal. A command stopped at its timeout
+# has failed like one that exited non-zero.
 op_run_sync() { # PASS ORDER WILLREBOOT LABEL COMMAND [USER]
-  local pass=$1 order=$2 will=$3 label=$4 command=$5 user=${6:-root} out err status
-  local errfile=/run/sysprep-run.$$
+  local pass=$1 order=$2 will=$3 label=$4 command=$5 user=${6:-root} status seconds
+  run_sync_timeout seconds
   gc_info "[$pass] RunSynchronous $order: $label"
   say "running $label"
   if [[ $user != root ]]; then
-    out=$(runuser -l "$user" -c "$command" </dev/null 2>"$errfile")
+    run_captured "$seconds" "$UNATTEND_GC/RunSynchronous-${pass,,}-$order" runuser -l "$user" -c "$command"
   else
-    out=$(/bin/sh -c "$command" </dev/null 2>"$errfile")
+    run_captured "$seconds" "$UNATTEND_GC/RunSynchronous-${pass,,}-$order" /bin/sh -c "$command"
   fi
-  status=$?
-  read_file "$errfile" err
-  rm -f -- "$errfile"
-  out=$(trim "$out") err=$(trim "$err")
-  [[ -n $out ]] && gc_info "[$pass] $order output: $out"
-  [[ -n $err ]] && gc_info "[$pass] $order errors: $err"
+  status=$RUN_STATUS
+  [[ -n $RUN_OUT ]] && gc_info "[$pass] $order output: $RUN_OUT"
+  [[ -n $RUN_ERR ]] && gc_info "[$pass] $order errors: $RUN_ERR"
+  [[ -n $RUN_KEPT ]] && gc_info "[$pass] $order: a process it started still writes to $RUN_KEPT"
+  if ((seconds > 0)) && timed_out "$status"; then
+    gc_warn "[$pass] RunSynchronous $order ($label) did not finish within $seconds s and was stopped (RunSynchronousTimeout in $FIRSTBOOT_CONF)"
+    ERR="RunSynchronous command $order ($label) did not finish within $seconds s and was stopped"
+  fi
   gc_info "[$pass] RunSynchronous $order exited $status"
   if [[ $will == OnRequest ]]; then
     case $status in
@@ -583,7 +726,7 @@ op_run_sync() { # PASS ORDER WILLREBOOT LABEL COMMAND [USER]
     1) return "$RC_REBOOT_AFTER" ;;
     2) return "$RC_REBOOT_AGAIN" ;;
     esac
-    ERR="RunSynchronous command $order ($label) failed with exit code $status"
+    [[ -n $ERR ]] || ERR="RunSynchronous command $order ($label) failed with exit code $status"
     return 1
   fi
   ((status == 0)) || gc_warn "[$pass] RunSynchronous $order ($label) exited $status; not fatal (WillReboot $will)"
@@ -633,15 +776,22 @@ home_of() {
 # An external provider's specialize entry point (SPEC 7), as src/core/external.ts runs the others:
 # its environment, its output into the log under its id, its timeout (timeout(1) stops the command's
 # whole process group).
+# Its output goes through a file (run_captured), so a daemon it starts does not hold the pass.
 op_external() { # ID SOURCE TIMEOUT MODE COMMAND [ARGS...]
   local id=$1 source=$2 seconds=$3 mode=$4 line status
   shift 4
   log_info "RunProvider:Running '$id' (specialize, $source)"
   log_info "$id: specialize entry point: $*, timeout $seconds s"
-  env -i PATH="$SAFE_PATH" LANG=C.UTF-8 HOME=/root SYSPREP_PASS=specialize SYSPREP_MODE="$mode" SYSPREP_VM=0 \
-    SYSPREP_DRY_RUN=0 SYSPREP_LOG="$PANTHER/setupact.log" SYSPREP_PROVIDER="$id" \
-    timeout -k 5 "$seconds" "$@" </dev/null 2>&1 | while IFS= read -r line || [[ -n $line ]]; do log_info "$id: $line"; done
-  status=${PIPESTATUS[0]}
+  [[ $seconds =~ ^[0-9]{1,9}$ ]] || { ERR="$id: the timeout '$seconds' is not a number of seconds"; return 1; }
+  run_captured "$seconds" "$PANTHER/provider-${id//[^A-Za-z0-9_.-]/_}" env -i PATH="$SAFE_PATH" LANG=C.UTF-8 HOME=/root \
+    SYSPREP_PASS=specialize SYSPREP_MODE="$mode" SYSPREP_VM=0 SYSPREP_DRY_RUN=0 SYSPREP_LOG="$PANTHER/setupact.log" \
+    SYSPREP_PROVIDER="$id" /bin/sh -c 'exec "$@" 2>&1' sh "$@"
+  status=$RUN_STATUS
+  if [[ -n $RUN_OUT ]]; then
+    while IFS= read -r line; do log_info "$id: $line"; done <<<"$RUN_OUT"
+  fi
+  [[ -n $RUN_ERR ]] && log_warn "$id: $RUN_ERR"
+  [[ -n $RUN_KEPT ]] && log_info "$id: a process it started still writes to $RUN_KEPT"
   case $status in
   0) log_info "$id: specialize entry point finished (exit 0)" ;;
   124 | 137) ERR="$id: specialize entry point did not finish within $seconds s and was stopped" ;;
@@ -691,7 +841,7 @@ op_power() { # reboot|poweroff WHY
   systemctl --no-block "$1"
 }
 
-op_logon_pending() { : >"$LOGON_PENDING"; }
+op_logon_pending() { : >"$LOGON_PENDING" || { ERR="could not write $LOGON_PENDING"; return 1; }; }
 
 # ------------------------------------------------------------------------------------------------
 # plans
@@ -769,10 +919,96 @@ source_plan() {
 # ------------------------------------------------------------------------------------------------
 # phases
 
+# A phase that fails says so in setuperr.log and on the console (its unit's standard error: the journal
+# and the console), with the step it was in, and leaves the machine not set up. Identical failures in
+# a row are counted in $STATE_DIR/PHASE.failures (the count, the step, the reason: one line each); the
+# generator stops starting a phase that failed RETRY_CAP times in a row the same way, and a unit it
+# makes says so at each boot (firstboot gave-up). A phase that completes removes its count. A power
+# loss or a stop by a signal is an interruption, not a failure: it is logged, not counted.
+readonly RETRY_CAP=3
+RUNNING=''      # the phase under way: an exit before it ends is reported (on_exit)
+EXIT_HANDLED='' # the exit was reported already (fail) or is planned
+CURRENT_STEP='' # the step under way (step)
+SIGNALLED=''
+
+failures_file() { printf '%s/%s.failures' "$STATE_DIR" "${1:-${PHASE:-firstboot}}"; }
+
+# Count this failure: one more when it is the same (step and reason) as the last one of the phase.
+record_failure() { # REASON
+  local file count='' step=${CURRENT_STEP:--} old_step='' old_reason='' reason=${1//$'\n'/ }
+  FAILURES=0
+  [[ -n $RUNNING ]] || return 0
+  file=$(failures_file "$RUNNING")
+  if [[ -f $file ]]; then
+    { read -r count; read -r old_step; read -r old_reason; } <"$file"
+    [[ $count =~ ^[0-9]{1,6}$ && $old_step == "$step" && $old_reason == "$reason" ]] || count=0
+  fi
+  FAILURES=$((10#${count:-0} + 1))
+  if ! { printf '%s\n%s\n%s\n' "$FAILURES" "$step" "$reason" >"$file.tmp" && sync -- "$file.tmp" && mv -f -- "$file.tmp" "$file"; }; then
+    rm -f -- "$file.tmp" 2>/dev/null
+    log_error "${RUNNING}: could not count this failure in $file"
+  fi
+}
+
+report_failure() { # PHASE MESSAGE [counted]
+  local state what next
+  state=$(read_state)
+  what=$2
+  [[ -n $CURRENT_STEP && $what != *"(step $CURRENT_STEP)" ]] && what+=" (step $CURRENT_STEP)"
+  FAILURES=0
+  [[ ${3:-} == counted ]] && record_failure "$what"
+  if ((FAILURES >= RETRY_CAP)); then
+    next="it failed this way $FAILURES times in a row: it is not started again at boot (reseal the image, or remove $(failures_file "$RUNNING") to try again)"
+  else
+    next='the next boot tries again'
+  fi
+  log_error "$1: $what. The image state stays $state; $next."
+  printf '\r\nsysprep: %s failed: %s\r\nThis machine is not set up (%s). See %s/setuperr.log.\r\n\r\n' "$1" "$what" "$state" "$PANTHER" >&2
+}
+
 fail() { # PHASE MESSAGE
-  log_error "$1: $2. The image state stays IMAGE_STATE_UNDEPLOYABLE; the next boot tries again."
-  printf '\r\nsysprep: %s failed: %s\r\nThis machine is not set up (IMAGE_STATE_UNDEPLOYABLE). See %s/setuperr.log.\r\n\r\n' "$1" "$2" "$PANTHER" >&2
+  EXIT_HANDLED=1
+  report_failure "$1" "$2" counted
   exit 1
+}
+
+# Any other way out of a phase before its end: a missing argument under set -u, a sourced file's exit,
+# a signal (systemd stopping the unit). Reported like a failure, with the command it stopped at.
+on_exit() {
+  local rc=$? command=$BASH_COMMAND
+  [[ -n $RUNNING && -z $EXIT_HANDLED ]] || return 0
+  EXIT_HANDLED=1
+  if [[ -n $SIGNALLED ]]; then
+    report_failure "$RUNNING" "stopped by SIG$SIGNALLED (a shutdown, or systemd stopping its unit) while running: $command"
+  elif ((rc != 0)); then
+    report_failure "$RUNNING" "the runner stopped unexpectedly (exit code $rc) while running: $command" counted
+  fi
+}
+on_signal() { # NAME NUMBER
+  SIGNALLED=$1
+  exit $((128 + $2))
+}
+trap on_exit EXIT
+trap 'on_signal TERM 15' TERM
+trap 'on_signal INT 2' INT
+trap 'on_signal HUP 1' HUP
+
+# The unit the generator makes instead of a phase that failed RETRY_CAP times in a row the same way.
+gave_up_main() { # PHASE
+  local phase=${1:-} file count='' step='' reason=''
+  [[ $phase =~ ^[a-z-]+$ ]] || { echo "firstboot gave-up: no such phase: $phase" >&2; exit 2; }
+  open_logs
+  file=$(failures_file "$phase")
+  [[ -f $file ]] && { read -r count; read -r step; read -r reason; } <"$file"
+  log_error "$phase: not started at this boot: it failed ${count:-$RETRY_CAP} times in a row (step ${step:--}: ${reason:-unknown}). The image state stays $(read_state); reseal the image, or remove $file to try again."
+  printf '\r\nsysprep: %s is not started any more: it failed %s times in a row (%s).\r\nThis machine is not set up (%s). See %s/setuperr.log; remove %s to try again.\r\n\r\n' \
+    "$phase" "${count:-$RETRY_CAP}" "${reason:-unknown}" "$(read_state)" "$PANTHER" "$file" >&2
+}
+
+# The end of a phase that did all its work: what counted its failures goes.
+phase_done() {
+  RUNNING=''
+  rm -f -- "$(failures_file)" 2>/dev/null
 }
 
 # Run the loaded plan's steps and its finish. A restart asked for by a command ends the phase here;
@@ -784,9 +1020,10 @@ run_plan() { # PHASE
   if ((rc == RC_REBOOT_AFTER || rc == RC_REBOOT_AGAIN)); then
     log_info "$1: a RunSynchronous command asked for a restart; the pass continues after it"
     op_power reboot WillReboot
+    EXIT_HANDLED=1
     exit 0
   fi
-  ((rc == 0)) || fail "$1" "$ERR"
+  ((rc == 0)) || fail "$1" "${ERR:-a step failed (exit code $rc)}"
   plan_finish || fail "$1" "${ERR:-finishing the pass failed}"
 }
 
@@ -794,6 +1031,7 @@ phase_specialize() {
   local state target resuming=0
   PHASE=specialize
   open_logs
+  RUNNING=specialize
   state=$(read_state)
   if [[ $state == IMAGE_STATE_UNDEPLOYABLE && -e $SPECIALIZE_MARKER ]] && load_steps specialize; then
     resuming=1
@@ -812,21 +1050,25 @@ phase_specialize() {
     log_info "[windeploy] specialize pass resumed after an interruption; then $([[ $target == audit ]] && echo 'audit mode' || echo OOBE)"
   else
     log_info "[windeploy] specialize pass started; then $([[ $target == audit ]] && echo 'audit mode' || echo OOBE)"
-    new_steps specialize "$target"
+    new_steps specialize "$target" || fail specialize "$ERR"
   fi
-  printf '%s\n' "$target" >"$SPECIALIZE_MARKER"
-  op_set_state IMAGE_STATE_UNDEPLOYABLE || fail specialize 'could not write the image state'
+  # the marker and the record on the disk before the state says a phase is under way
+  { printf '%s\n' "$target" >"$SPECIALIZE_MARKER" && sync -- "$SPECIALIZE_MARKER" "$STEPS"; } ||
+    fail specialize "could not write the marker $SPECIALIZE_MARKER"
+  op_set_state IMAGE_STATE_UNDEPLOYABLE || fail specialize "$ERR"
   load_plan specialize "$resuming" || fail specialize "$ERR"
   run_plan specialize
   # systemd's first-boot presets were applied (or not) when it started: the guard's work is done
   rm -f -- "$SPECIALIZE_MARKER" "$PLAN_DIR/specialize.plan" "$PRESET_GUARD"
   log_info "specialize pass complete in $(elapsed) s; image state $(read_state)"
+  phase_done
 }
 
 phase_oobe() {
   local state resuming=0
   PHASE=oobe
   open_logs
+  RUNNING=oobe
   state=$(read_state)
   if [[ $state == IMAGE_STATE_UNDEPLOYABLE && -e $OOBE_MARKER ]] && load_steps oobe; then
     resuming=1
@@ -837,15 +1079,16 @@ phase_oobe() {
     return 0
   fi
   log_info "[windeploy] oobeSystem pass $( ((resuming)) && echo resumed || echo started)"
-  ((resuming)) || new_steps oobe oobe
-  printf 'oobe\n' >"$OOBE_MARKER"
-  op_set_state IMAGE_STATE_UNDEPLOYABLE || fail oobe 'could not write the image state'
+  ((resuming)) || new_steps oobe oobe || fail oobe "$ERR"
+  { printf 'oobe\n' >"$OOBE_MARKER" && sync -- "$OOBE_MARKER" "$STEPS"; } || fail oobe "could not write the marker $OOBE_MARKER"
+  op_set_state IMAGE_STATE_UNDEPLOYABLE || fail oobe "$ERR"
   load_plan oobe "$resuming" || fail oobe "$ERR"
   run_plan oobe
   log_info "oobeSystem pass done in $(elapsed) s"
   rm -f -- "$OOBE_MARKER" "$STEPS" "$PLAN_DIR/oobe.plan"
   # set up: nothing of the first boot is left to plan (audit mode keeps its host-keys list)
   if [[ $(read_state) == IMAGE_STATE_COMPLETE ]]; then rm -f -- "$PLAN_DIR"/*; fi
+  phase_done
 }
 
 # The pages the answer file left open, asked on the console by the Node.js agent (a plan step).
@@ -861,16 +1104,18 @@ phase_audit() {
   local state
   PHASE=audit
   open_logs
+  RUNNING=audit
   state=$(read_state)
   if [[ $state != IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT ]]; then
     log_info "audit: nothing to do in $state"
     return 0
   fi
   log_info '[windeploy] audit mode: auditSystem pass'
-  new_steps audit audit
+  new_steps audit audit || fail audit "$ERR"
   load_plan audit 0 || fail audit "$ERR"
   run_plan audit
   rm -f -- "$STEPS" "$PLAN_DIR/audit.plan"
+  phase_done
 }
 
 # One step of the current phase from outside (the interactive OOBE's pages): recorded like the rest.
@@ -920,11 +1165,13 @@ phase_audit_user() {
   local stamp=/run/sysprep-audituser.done
   PHASE=audit-user
   if [[ ! -e $stamp ]]; then
+    RUNNING=audit-user
     : >"$stamp"
-    new_steps audit-user audit
+    new_steps audit-user audit || fail auditUser "$ERR"
     load_plan audit-user 0 || fail auditUser "$ERR"
     run_plan auditUser
     rm -f -- "$STEPS" "$PLAN_DIR/audit-user.plan"
+    phase_done
     [[ $(read_state) == IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT ]] || return 0
   fi
   printf '\nsysprep: this machine is in audit mode. Customize it, then reseal it with the System Preparation Tool\n'
@@ -950,6 +1197,7 @@ main() {
   logon) logon_main ;;
   getty) getty_main "$@" ;;
   do) do_step "$@" ;;
+  gave-up) gave_up_main "$@" ;;
   *)
     echo "usage: firstboot specialize|oobe|audit|logon|getty TTY TERM|do ID OP [ARGS...] (run by sysprep's units)" >&2
     exit 2

@@ -6,7 +6,8 @@
  * The generator is a few lines of sh that read State.ini: in IMAGE_STATE_COMPLETE it adds nothing,
  * so a set-up machine never even starts the runner (the whole cost is one small file read per boot).
  */
-import { AGENT_DIR, CONSOLE_GETTYS, FIRSTBOOT, GENERATOR, MARKERS, UNIT_DIR } from '../model/paths.js';
+import { BOOT_PHASES, IMAGE_STATES } from '../model/image-state.js';
+import { AGENT_DIR, CONSOLE_GETTYS, FIRSTBOOT, GENERATOR, MARKERS, PATHS, UNIT_DIR } from '../model/paths.js';
 
 /** Before every login prompt (gettys wait for getty-pre.target; display managers too), and before
  * first-boot-complete.target, after which systemd commits the new machine-id. */
@@ -98,14 +99,62 @@ StandardError=journal+console
 TimeoutStartSec=infinity
 `;
 
+/** A phase that failed this many times in a row the same way (the same step, the same reason) is no
+ * longer started at boot (the runner counts, in PHASE.failures; the generator reads the count). */
+export const RETRY_CAP = 3;
+
+/** The unit each boot-time phase of the transition table pulls in, and from which target. */
+const PHASE_UNITS: Readonly<Record<'specialize' | 'oobe' | 'audit' | 'host-keys', { target: string; unit: string; autologin?: true }>> = {
+  specialize: { target: 'sysinit.target', unit: 'sysprep-specialize.service' },
+  oobe: { target: 'multi-user.target', unit: 'sysprep-oobe.service' },
+  audit: { target: 'multi-user.target', unit: 'sysprep-audit.service', autologin: true },
+  'host-keys': { target: 'multi-user.target', unit: 'sysprep-host-keys.service' },
+};
+
+/** The generator's case arms, one per state that runs phases, from the one transition table. */
+function stateCases(): string {
+  return IMAGE_STATES.filter((st) => BOOT_PHASES[st].phases.length > 0)
+    .map((st) => `  ${st}) ${BOOT_PHASES[st].phases.map((ph) => `phase ${ph}`).join(' && ')} ;;`)
+    .join('\n');
+}
+
 /**
  * Runs at every boot before units are loaded. Arguments: normal, early, late output directories.
- * Kept to POSIX sh and sed: no agent start-up cost when there is nothing to do.
+ * Kept to POSIX sh builtins (no other program when there is nothing to do): State.ini is read as
+ * src/system/state.ts readImageState reads it (no file: COMPLETE; no known ImageState in [State]:
+ * UNDEPLOYABLE). A phase whose PHASE.failures count reached RETRY_CAP is not pulled in: a unit made
+ * here (sysprep-gave-up@PHASE) says so in setuperr.log and on the console instead.
  */
 export const GENERATOR_SCRIPT = `#!/bin/sh
 # sysprep-generator: pulls in the first-boot units the image state asks for (see ${AGENT_DIR}/README).
 out="\${1:-/run/systemd/generator}"
-state=$(sed -n 's/^ImageState="\\{0,1\\}\\([A-Z_]*\\)"\\{0,1\\}[[:space:]]*$/\\1/p' /var/lib/sysprep/state/State.ini 2>/dev/null)
+ini=${PATHS.stateIni}
+cr=$(printf '\\r')
+trim() { t=\${1%"$cr"}; t=\${t#"\${t%%[![:space:]]*}"}; t=\${t%"\${t##*[![:space:]]}"}; }
+state=''
+if [ ! -e "$ini" ]; then
+  state=IMAGE_STATE_COMPLETE
+elif [ -f "$ini" ] && [ -r "$ini" ]; then
+  section=''
+  while IFS= read -r line || [ -n "$line" ]; do
+    trim "$line"; line=$t
+    case $line in
+      ''|';'*|'#'*) continue ;;
+      '[]') continue ;;
+      '['*']') trim "\${line#[}"; trim "\${t%]}"; section=$t; continue ;;
+      *=*) [ "$section" = State ] || continue ;;
+      *) continue ;;
+    esac
+    trim "\${line%%=*}"; [ "$t" = ImageState ] || continue
+    trim "\${line#*=}"
+    case $t in \\"*\\") t=\${t#\\"}; t=\${t%\\"} ;; esac
+    state=$t
+  done < "$ini"
+fi
+case $state in
+  ${IMAGE_STATES.join('|')}) ;;
+  *) state=IMAGE_STATE_UNDEPLOYABLE ;;
+esac
 want() { mkdir -p "$out/$1.wants" && ln -sf "${UNIT_DIR}/$2" "$out/$1.wants/$2"; }
 autologin_root() {
   for unit in ${CONSOLE_GETTYS.join(' ')}; do
@@ -118,23 +167,41 @@ autologin_root() {
     printf '[Service]\\nExecStart=\\nExecStart=-/sbin/agetty --autologin root %s%%I $TERM\\n' "$baud" > "$out/$unit.d/sysprep-audit-autologin.conf"
   done
 }
-case "$state" in
-  IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE) want sysinit.target sysprep-specialize.service; want multi-user.target sysprep-oobe.service ;;
-  IMAGE_STATE_GENERALIZE_RESEAL_TO_AUDIT) want sysinit.target sysprep-specialize.service; want multi-user.target sysprep-audit.service; autologin_root ;;
-  IMAGE_STATE_SPECIALIZE_RESEAL_TO_OOBE) want multi-user.target sysprep-oobe.service ;;
-  IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT) want multi-user.target sysprep-audit.service; autologin_root ;;
+# a phase that failed ${RETRY_CAP} times in a row the same way: not started again; a unit says why
+gave_up() {
+  count=''
+  [ -f "${PATHS.stateDir}/$1.failures" ] && read -r count < "${PATHS.stateDir}/$1.failures"
+  case $count in ''|*[!0-9]*) return 1 ;; esac
+  [ \${#count} -gt 6 ] || [ "$count" -ge ${RETRY_CAP} ] || return 1
+  mkdir -p "$out/multi-user.target.wants" || return 0
+  printf '[Unit]\\nDescription=System Preparation: %s is not started (it failed %s times in a row)\\nDefaultDependencies=no\\nAfter=systemd-remount-fs.service local-fs.target\\nBefore=getty-pre.target\\n\\n[Service]\\nType=oneshot\\nRemainAfterExit=yes\\nExecStart=${FIRSTBOOT} gave-up %s\\nStandardOutput=journal+console\\nStandardError=journal+console\\n' \\
+    "$1" "$count" "$1" > "$out/sysprep-gave-up-$1.service"
+  ln -sf "$out/sysprep-gave-up-$1.service" "$out/multi-user.target.wants/sysprep-gave-up-$1.service"
+}
+phase() {
+  gave_up "$1" && return 1
+  case $1 in
+${Object.entries(PHASE_UNITS).map(([ph, u]) => `    ${ph}) want ${u.target} ${u.unit}${u.autologin ? '; autologin_root' : ''} ;;`).join('\n')}
+  esac
+}
+# what each state runs at boot: the transition table (src/model/image-state.ts BOOT_PHASES)
+case $state in
+${stateCases()}
   IMAGE_STATE_UNDEPLOYABLE)
     # a first-boot pass that did not finish (power loss, a failure): run it again
     if [ -e ${MARKERS.specializeInProgress} ]; then
-      want sysinit.target sysprep-specialize.service
-      if grep -q audit ${MARKERS.specializeInProgress} 2>/dev/null; then want multi-user.target sysprep-audit.service; autologin_root
-      else want multi-user.target sysprep-oobe.service; fi
+      target=''
+      read -r target < ${MARKERS.specializeInProgress} 2>/dev/null
+      case $target in
+        audit*) phase specialize && phase audit ;;
+        *) phase specialize && phase oobe ;;
+      esac
     elif [ -e ${MARKERS.oobeInProgress} ]; then
-      want multi-user.target sysprep-oobe.service
+      phase oobe
     fi ;;
 esac
 # the host keys, whatever the state, until they are made (a power loss while they were being made included)
-if [ -e ${MARKERS.hostKeysPending} ]; then want multi-user.target sysprep-host-keys.service; fi
+if [ -e ${MARKERS.hostKeysPending} ]; then phase host-keys; fi
 exit 0
 `;
 
@@ -152,4 +219,8 @@ boot when the answer file changed, asks the interactive OOBE's questions and sho
 It was installed by \`sysprep /generalize\`. The units sysprep-specialize, sysprep-oobe and
 sysprep-audit run only when /var/lib/sysprep/state/State.ini asks for them (the generator
 ${GENERATOR} decides at boot). Logs: /var/log/sysprep/panther/setupact.log and setuperr.log.
+A phase that failed ${RETRY_CAP} times in a row the same way is not started again (its count is in
+/var/lib/sysprep/state/PHASE.failures: remove the file to try again). Settings, in
+/etc/sysprep/firstboot.conf (KEY=VALUE lines, read as data): RunSynchronousTimeout=SECONDS, how long a
+RunSynchronous command may run before it is stopped (default 3600; 0: no limit).
 `;

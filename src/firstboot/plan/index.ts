@@ -15,10 +15,10 @@
  */
 export { makePlan } from './make.js';
 export type { Plan, PlanStep, PlanInput } from './types.js';
-export { PLAN_DIR, planFile } from './types.js';
+export { PLAN_DIR, hostKeysFile, planFile } from './types.js';
 export { imageFacts, normalizedLocale, type ImageFacts } from './facts.js';
 export { cacheAfterPass } from './builder.js';
 export { oobePages } from './oobe.js';
 export { OOBE_PAGES, type OobePage } from './types.js';
-export { removePlan, renderPlan, shellQuote, writeHostKeysPlan, writePlan } from './render.js';
+export { describePlanFile, planRecords, removePlan, renderPlan, writeHostKeysPlan, writePlan } from './render.js';
 export { describePlan, IMAGE_CANDIDATES, sealPlans } from './seal.js';

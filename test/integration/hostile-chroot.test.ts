@@ -106,6 +106,7 @@ describe('hostile answer-file values', { concurrency: false }, () => {
       assert.ok(!text.includes(H.adminPassword) && !text.includes(H.userPassword), `no password in ${f}`);
     }
     assert.deepEqual(canaries(root), [], 'nothing ran that the answer file did not ask for');
+    for (const d of ['', 'root', 'tmp']) assert.equal(fs.existsSync(path.join(root, d, 'pwned-3')), false, `no ${d}/pwned-3`);
   });
 
   it('FirstLogonCommands: the command runs as written at the first login; its description is only printed', () => {

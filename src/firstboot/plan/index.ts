@@ -1,7 +1,9 @@
 /**
  * First-boot plans: what a pass does in a clone. sysprep decides here, in TypeScript, with the answer
- * file's model and the image in front of it; the bash runner (firstboot.bash, installed as
- * /usr/lib/sysprep/firstboot) carries a plan out, step by step, with the image's own tools.
+ * file's model and the image in front of it; the bash runner (runner.bash, installed as
+ * /usr/lib/sysprep/firstboot) carries a plan out, step by step, with the image's own tools. A plan is
+ * data: records of the operations of ../contract.ts (NUL-separated fields), which the runner reads and
+ * checks against its own table; nothing in it is ever run as shell.
  *
  * A plan is made when the image is sealed (`sysprep /generalize`, step 5), for the passes of the next
  * boot, from what the answer-file search (SPEC 5) can see in the image: the cache, /etc/sysprep/unattend.xml,

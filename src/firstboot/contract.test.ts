@@ -12,7 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { repoRoot } from '../answer-file/testutil.js';
-import { MARKERS, PATHS } from '../model/paths.js';
+import { IMAGE_STATES } from '../model/image-state.js';
+import { CONSOLE_GETTYS, MARKERS, PATHS, PROVIDER_ENV } from '../model/paths.js';
 import { arityFits, CONSTANTS_BEGIN, CONSTANTS_END, decodeRecords, encodeRecords, FORMATS, OPS, parseSignature, renderRunnerConstants, sameSpec, signatureOf, withRunnerConstants, type OpArgs, type OpName } from './contract.js';
 import { StepBuilder } from './plan/builder.js';
 
@@ -110,6 +111,10 @@ describe('the plan→runner contract', () => {
       .split('\n').filter((l) => !/^\s*#/.test(l)).map((l) => l.replace(/\{ # .*$/, '{')).join('\n');
     const paths = [...Object.values(PATHS), ...Object.values(MARKERS), '/var/lib/sysprep', '/usr/lib/sysprep', '/var/log/sysprep'];
     for (const p of paths) assert.ok(!code.includes(p), `runner.bash hard-codes ${p}: use the generated constant`);
+    // names the runner still spells out must at least be the model's
+    for (const m of code.matchAll(/\bIMAGE_STATE_[A-Z_]+/g)) assert.ok((IMAGE_STATES as readonly string[]).includes(m[0]), `runner.bash: ${m[0]} is not an image state`);
+    for (const m of code.matchAll(/\b(SYSPREP_[A-Z_]+)=/g)) assert.ok((Object.values(PROVIDER_ENV) as string[]).includes(m[1]!), `runner.bash: ${m[1]} is not a provider environment name`);
+    for (const m of code.matchAll(/\b[a-z-]*getty@[a-zA-Z0-9]+/g)) assert.ok(CONSOLE_GETTYS.some((g) => g.startsWith(`${m[0]}.`)), `runner.bash: ${m[0]} is not a console getty`);
   });
 
   it('records come back from the runner\'s reader byte for byte; a truncated or foreign file is refused', () => {

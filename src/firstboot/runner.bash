@@ -571,7 +571,7 @@ op_autologon() { # USER COUNT
   for unit in "${CONSOLE_GETTYS[@]}"; do
     mkdir -p "/etc/systemd/system/$unit.d" || return 1
     write_file "/etc/systemd/system/$unit.d/sysprep-autologon.conf" \
-      "[Service]"$'\n'"ExecStart="$'\n'"ExecStart=-$FIRSTBOOT getty %I \$TERM"$'\n' || return 1
+      "[Service]"$'\n'"ExecStart="$'\n'"ExecStart=-$AGENT_DIR/firstboot getty %I \$TERM"$'\n' || return 1
   done
   write_file "$AUTOLOGON" "$user $count"$'\n' 0600 || return 1
   # the gettys are not started yet, but systemd read their units at boot
@@ -617,7 +617,7 @@ op_first_logon_commands() { # [ORDER DESCRIPTION COMMAND]...
     ERR="could not write $FIRST_LOGON"
     return 1
   fi
-  : >"$LOGON_PENDING"
+  : >"$LOGON_PENDING" || { ERR="could not write $LOGON_PENDING"; return 1; }
   log_info "FirstLogonCommands: run at each user's first logon"
 }
 

@@ -4,7 +4,7 @@
 // /usr/lib/sysprep/ together with a Node.js runtime, so a clone needs nothing installed.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -22,8 +22,18 @@ await build({
   // CommonJS dependencies bundled into an ES module still call require() for Node built-ins
   banner: { js: "import { createRequire as __sysprepRequire } from 'node:module'; const require = __sysprepRequire(import.meta.url);" },
 });
-// the first-boot runner: bash, installed beside the bundle
-copyFileSync('src/firstboot/runner.bash', 'dist/agent/firstboot');
+// the first-boot runner: bash, installed beside the bundle, ONE file, with its constants block (paths,
+// markers, image states, the operation table) rendered from the model by src/firstboot/contract.ts
+// (compiled by tsc before this script runs). `--write-source` also rewrites the committed copy in
+// src/firstboot/runner.bash, which a test (contract.test) requires to be current.
+const { withRunnerConstants } = await import('../dist/src/firstboot/contract.js');
+const source = readFileSync('src/firstboot/runner.bash', 'utf8');
+const runner = withRunnerConstants(source);
+if (process.argv.includes('--write-source') && runner !== source) {
+  writeFileSync('src/firstboot/runner.bash', runner);
+  console.warn('src/firstboot/runner.bash: generated constants block rewritten');
+}
+writeFileSync('dist/agent/firstboot', runner, { mode: 0o755 });
 chmodSync('dist/agent/firstboot', 0o755);
 for (const name of ['windowsZones', 'likelySubtags', 'aliases']) {
   copyFileSync(require.resolve(`cldr-core/supplemental/${name}.json`), `dist/agent/cldr/${name}.json`);

@@ -48,3 +48,14 @@ test('architecture: every folder of src/ is a layer of the rules, and the design
   assert.ok(picture, 'docs/design.md opens with "## The layers" and a text picture');
   for (const f of folders) assert.ok(new RegExp(`\\b${f}\\b`).test(picture), `the picture in docs/design.md names src/${f}/`);
 });
+
+test('architecture: every file and folder the design notes send a newcomer to exists', () => {
+  const design = fs.readFileSync(path.join(REPO, 'docs/design.md'), 'utf8');
+  const guide = /Where a newcomer adds:\n([\s\S]*?)\n\n/.exec(design)?.[1];
+  assert.ok(guide, 'docs/design.md has "Where a newcomer adds:"');
+  const named = [...guide.matchAll(/`((?:src|docs|test)\/[^`\s]+)`/g)].map((m) => m[1]!);
+  assert.ok(named.length >= 8, named.join(', '));
+  for (const p of named) assert.ok(fs.existsSync(path.join(REPO, p)), `${p} (named in docs/design.md) exists`);
+  // the short names under src/answer-file/ (settings.ts) too
+  for (const m of guide.matchAll(/\(`([a-z-]+\.ts)`\)/g)) assert.ok(fs.existsSync(path.join(REPO, 'src/answer-file', m[1]!)), m[1]);
+});

@@ -348,6 +348,10 @@ class Checker {
       if (spec.sensitive && spec.children.some((c) => c.name === 'Value')) {
         const p = readPassword(el);
         if (p.error) this.add('error', 'bad-hidden-password', el, `${path}: ${p.error}`, w);
+        else if (p.value !== undefined) {
+          const problem = linuxPasswordProblem(p.value);
+          if (problem) this.add('error', 'bad-value', el, `${path}: ${problem}`, w);
+        }
       }
     }
     if (spec.validate && !deleted) {
@@ -473,6 +477,17 @@ class Checker {
 }
 
 /** Checks a parsed answer file. */
+/**
+ * What a Linux password cannot hold: chpasswd reads one "user:password" line per account, and PAM
+ * (pam_unix) refuses a password of 512 bytes or more. Never quotes the password.
+ */
+export function linuxPasswordProblem(password: string): string | undefined {
+  if (/[\n\r]/.test(password)) return 'the password contains a line break, which a Linux password cannot hold (chpasswd reads one line per account)';
+  const bytes = Buffer.byteLength(password, 'utf8');
+  if (bytes > 511) return `the password is ${bytes} bytes long; Linux (PAM) takes at most 511 bytes: shorten it`;
+  return undefined;
+}
+
 export function checkAnswerFile(doc: AnswerFileDocument): CheckReport {
   const c = new Checker(doc.file);
   c.checkDocument(doc);

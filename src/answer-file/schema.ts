@@ -208,8 +208,17 @@ const ACCOUNT_NAME_RULE = 'not `NONE`; none of `" / [ ] : | < > + = ; , ? * % @`
 
 function accountNameProblem(v: string): string | undefined {
   if (v.trim().toUpperCase() === 'NONE') return 'an account cannot be named "NONE": choose another name';
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(v.trim())) return 'an account name cannot contain a line break, a tab or another control character';
   const m = ACCOUNT_NAME_FORBIDDEN.exec(v);
   if (m) return `"${v}" contains "${m[0]}"; an account name cannot contain any of " / [ ] : | < > + = ; , ? * % @`;
+  return undefined;
+}
+
+/** A display name becomes the account's GECOS field in /etc/passwd: one line, fields separated by ":". */
+function gecosProblem(v: string): string | undefined {
+  if (v.includes(':')) return 'a display name cannot contain ":" on Linux (it separates the fields of /etc/passwd, where the full name is kept)';
+  if (/[\n\r]/.test(v)) return 'a display name cannot contain a line break on Linux (/etc/passwd holds one account a line)';
   return undefined;
 }
 
@@ -367,7 +376,7 @@ export const COMPONENTS: readonly ComponentSpec[] = [
               item: { key: 'Name' },
               children: [
                 str('Name', 256, false, { required: true, value: { kind: 'string', maxLength: 256, empty: false, check: accountNameProblem, advise: accountNameAdvice, rule: ACCOUNT_NAME_RULE } }),
-                str('DisplayName', 256, true),
+                str('DisplayName', 256, true, { value: { kind: 'string', maxLength: 256, empty: true, check: gecosProblem, rule: 'no `:` and no line break (the full name is the GECOS field of `/etc/passwd`)' } }),
                 str('Description', 256, true),
                 str('Group', 256, true),
                 hiddenPassword('Password'),

@@ -8,12 +8,14 @@
  *   audit-dialog          audit mode: the System Preparation Tool dialog, at root's console login
  *   provider ID           a built-in specialize provider (TypeScript) that has work in this image
  *   extend-os-partition SIZE|max   ExtendOSPartition: grow the root partition and its file system
+ *   show-plan PHASE|FILE  a plan file for people, one record a line (passwords hidden); never run
  *
  *   GENERALIZE_RESEAL_TO_X --specialize--> SPECIALIZE_RESEAL_TO_X
  *   SPECIALIZE_RESEAL_TO_OOBE --oobeSystem settings + interactive OOBE--> COMPLETE
  *   SPECIALIZE_RESEAL_TO_AUDIT --auditSystem (every boot; sticky until `sysprep /oobe`)
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { getPassSettings, parseAnswerFile, type PassSettings } from '../answer-file/index.js';
 import { findAnswerFile } from '../system/answer-search.js';
 import { describeError } from '../model/errors.js';
@@ -25,7 +27,8 @@ import { parseIni, readImageState } from '../system/state.js';
 import { loadTarget } from '../system/target.js';
 import { RootFs } from '../rootfs/rootfs.js';
 import { extendOsPartition } from '../system/extend-partition.js';
-import { describePlan, imageFacts, IMAGE_CANDIDATES, makePlan, OOBE_PAGES, writePlan, type OobePage } from './plan/index.js';
+import { describePlan, describePlanFile, imageFacts, IMAGE_CANDIDATES, makePlan, OOBE_PAGES, planFile, writePlan, type OobePage } from './plan/index.js';
+import type { OpArgs, OpName } from './contract.js';
 import { PHASE_PASS, type Mode, type Phase } from '../model/passes.js';
 import { ask, processConsole, type Console } from './prompt.js';
 import { accountExists, generatedHostname, groupNames } from '../system/host.js';
@@ -106,8 +109,8 @@ function doneSteps(fs: RootFs): Set<string> {
   return new Set(lines.map((l) => l.split(' ')[0]!).filter(Boolean));
 }
 
-/** One step through the runner, recorded like the plan's own; secrets go on its standard input. */
-function runStep(id: string, op: string, args: string[], input?: string): void {
+/** One step through the runner (an op of contract.ts), recorded like the plan's own; secrets go on its standard input. */
+function runStep<O extends OpName>(id: string, op: O, args: OpArgs<O>, input?: string): void {
   const r = spawnSync(FIRSTBOOT, ['do', id, op, ...args], {
     input: input ?? '',
     encoding: 'utf8',
@@ -276,6 +279,22 @@ function extend(size: string | undefined): number {
   return 0;
 }
 
+/** A plan for people: the phase's plan in this system, or a plan file (e.g. inside a mounted image). */
+function showPlan(what: string | undefined): number {
+  if (!what) {
+    process.stderr.write(`usage: sysprep agent show-plan PHASE|FILE (phases: ${PHASES.join(', ')})\n`);
+    return 2;
+  }
+  const file = PHASES.includes(what as Phase) ? planFile(what as Phase) : what;
+  try {
+    process.stdout.write(describePlanFile(readFileSync(file)));
+    return 0;
+  } catch (err) {
+    process.stderr.write(`sysprep: ${file}: ${describeError(err)}\n`);
+    return 1;
+  }
+}
+
 export async function agentMain(args: readonly string[], runDialog?: DialogRunner): Promise<number> {
   switch (args[0]) {
     case 'plan':
@@ -288,8 +307,10 @@ export async function agentMain(args: readonly string[], runDialog?: DialogRunne
       return runProvider(args[1]);
     case 'extend-os-partition':
       return extend(args[1]);
+    case 'show-plan':
+      return showPlan(args[1]);
     default:
-      process.stderr.write('usage: sysprep agent plan PHASE | oobe-pages PAGE... | audit-dialog | provider ID | extend-os-partition SIZE|max\n' +
+      process.stderr.write('usage: sysprep agent plan PHASE | oobe-pages PAGE... | audit-dialog | provider ID | extend-os-partition SIZE|max | show-plan PHASE|FILE\n' +
         `(run by the first-boot runner, ${FIRSTBOOT})\n`);
       return 2;
   }

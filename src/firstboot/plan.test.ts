@@ -1,12 +1,13 @@
 /**
  * The planner (plan.ts) on its own: which steps and which finish each pass's settings give, the
  * Windows tables (Reseal and Generalize per pass, the OOBE pages an answer file closes), and plans
- * that bash reads back exactly (quoting), for test answer files and for every valid file of the
- * shared corpus. The image facts come from the used bookworm root, read only.
+ * that the runner's reader reads back exactly (records, no quoting), for test answer files and for
+ * every valid file of the shared corpus. The image facts come from the used bookworm root, read only.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { checkAnswerFile, getPassSettings, parseAnswerFile } from '../answer-file/index.js';
@@ -15,9 +16,10 @@ import { corpusDir, corpusFiles, repoRoot } from '../answer-file/testutil.js';
 import { RootFs } from '../rootfs/rootfs.js';
 import { overlayRoot, usedRoot } from '../../test/fixtures/used-root.js';
 import { COMPONENT, INTERNATIONAL, UNATTEND } from '../../test/harness/first-boot.js';
-import { describePlan, imageFacts, makePlan, normalizedLocale, oobePages, renderPlan, type Plan } from './plan/index.js';
+import { describePlan, describePlanFile, imageFacts, makePlan, normalizedLocale, oobePages, renderPlan, type Plan } from './plan/index.js';
 import type { Phase } from '../model/passes.js';
 
+const RUNNER = path.join(repoRoot(), 'src/firstboot/runner.bash');
 const facts = imageFacts(new RootFs(usedRoot('bookworm')));
 const answer = (xml: string): FoundAnswerFile => ({ doc: parseAnswerFile(xml, 'test.xml'), source: '/var/lib/sysprep/unattend.xml', origin: 'cache', warnings: 0 });
 const plan = (phase: Phase, xml?: string, extra: Partial<Parameters<typeof makePlan>[1]> = {}): Plan =>
@@ -88,8 +90,8 @@ describe('first-boot plans', () => {
     assert.deepEqual(o.find((x) => x[1] === 'op_log' && /Guests/.test(x[3]!)), ['-', 'op_log', 'Warning', 'LocalAccount Deploy: no group for "Guests" in this image']);
     assert.deepEqual(o.filter((x) => x[1] === 'op_passwords'), [['oobeSystem:passwords', 'op_passwords', 'root', 'R00t!', 'deploy', 'pw1', 'deploy', 'pw2']]);
     assert.deepEqual(o.find((x) => x[1] === 'op_autologon'), ['oobeSystem:autologon', 'op_autologon', 'deploy', '2']);
-    const flc = o.find((x) => x[1] === 'op_first_logon_commands')![2]!;
-    assert.match(flc, /first_logon_command 1 first 'echo '\\''a'\\'''\nfirst_logon_command 2 '' 'echo b'\n$/);
+    assert.deepEqual(o.find((x) => x[1] === 'op_first_logon_commands'),
+      ['oobeSystem:first-logon-commands', 'op_first_logon_commands', '1', 'first', "echo 'a'", '2', '', 'echo b'], 'ORDER DESCRIPTION COMMAND, in Order, as written');
     // no eula.txt in the image, and the answer file set no locale, keyboard, time zone or host name
     assert.deepEqual(p.pages, ['locale', 'keyboard', 'timezone', 'hostname']);
     assert.deepEqual(o.at(-1), ['-', 'op_interactive_oobe', 'locale', 'keyboard', 'timezone', 'hostname']);
@@ -166,37 +168,56 @@ describe('first-boot plans', () => {
     assert.ok(!none.some((f) => f[0] === 'op_power' || f[0] === 'op_set_state'), 'no Mode: the dialog asks');
   });
 
-  it('bash reads a plan back exactly: quotes, $(…), backquotes, newlines in values', () => {
+  it('the runner reads a plan back exactly: quotes, $(…), backquotes, newlines in values; nothing runs', () => {
     const nasty = "it's $(touch /tmp/pwned) `id` \"q\" \\ $HOME\nline2";
     const p = plan('oobe', UNATTEND({
       oobeSystem: SHELL(`<UserAccounts><LocalAccounts><LocalAccount wcm:action="add"><Name>eve</Name><DisplayName>${nasty.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</DisplayName>` +
         `<Password><Value>${nasty.replace(/</g, '&lt;')}</Value><PlainText>true</PlainText></Password></LocalAccount></LocalAccounts></UserAccounts>`),
     }));
-    const script = `${renderPlan(p)}\nstep() { shift; printf '%s\\0' "$@"; }\nop_log() { :; }\nop_interactive_oobe() { :; }\nplan_steps\n`;
-    const r = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    const words = r.stdout.split('\0');
-    assert.ok(words.includes(nasty), 'the display name and the password come back byte for byte');
-    assert.equal(fs.existsSync('/tmp/pwned'), false, 'nothing in a value ran');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plan-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'oobe.plan'), renderPlan(p));
+      // the runner's own reader (sourced: its definitions only), then the fields of every step and finish
+      const script = 'source "$1"; read_plan "$2" || exit 1; printf "%s\\0" "${PLAN_FIELDS[@]}"';
+      const r = spawnSync('bash', ['-c', script, 'bash', RUNNER, path.join(dir, 'oobe.plan')], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      const want = [...p.steps.flatMap((st) => [st.id ?? '', st.op, ...st.args]), ...p.finish.flatMap((st) => [st.op, ...st.args])];
+      assert.deepEqual(r.stdout.split('\0').slice(0, -1), want);
+      assert.ok(want.includes(nasty), 'the display name and the password come back byte for byte');
+      assert.equal(fs.existsSync('/tmp/pwned'), false, 'nothing in a value ran');
+      const shown = describePlanFile(renderPlan(p));
+      assert.match(shown, /^step oobeSystem:passwords: op_passwords "eve" \(hidden\)$/m, 'show-plan hides passwords');
+      assert.ok(shown.includes('\\nline2') && !shown.includes('\nline2'), 'values are shown quoted (JSON): one record a line');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
-  it('every valid answer file of the corpus plans every phase, and bash parses each plan', () => {
+  it('every valid answer file of the corpus plans every phase, and the runner reads each plan', () => {
     let plans = 0;
-    for (const name of corpusFiles()) {
-      const bytes = fs.readFileSync(path.join(corpusDir(), name));
-      let doc;
-      try {
-        doc = parseAnswerFile(bytes, name);
-      } catch {
-        continue; // the unparsable ones are the reader's tests
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plan-corpus-'));
+    try {
+      for (const name of corpusFiles()) {
+        const bytes = fs.readFileSync(path.join(corpusDir(), name));
+        let doc;
+        try {
+          doc = parseAnswerFile(bytes, name);
+        } catch {
+          continue; // the unparsable ones are the reader's tests
+        }
+        if (!checkAnswerFile(doc).valid) continue;
+        for (const phase of ['specialize', 'oobe', 'audit', 'audit-user'] as const) {
+          const p = makePlan(phase, { facts, target: 'oobe', madeAt: 'seal', inputs: [], answer: { doc, source: name, origin: 'cache', warnings: 0 } });
+          fs.writeFileSync(path.join(dir, `${plans}.plan`), renderPlan(p));
+          plans++;
+        }
       }
-      if (!checkAnswerFile(doc).valid) continue;
-      for (const phase of ['specialize', 'oobe', 'audit', 'audit-user'] as const) {
-        const p = makePlan(phase, { facts, target: 'oobe', madeAt: 'seal', inputs: [], answer: { doc, source: name, origin: 'cache', warnings: 0 } });
-        const r = spawnSync('bash', ['-n'], { input: renderPlan(p), encoding: 'utf8' });
-        assert.equal(r.status, 0, `${name} ${phase}: ${r.stderr}`);
-        plans++;
-      }
+      const script = 'source "$1"; shift; for f in "$@"; do read_plan "$f" || { echo "$f: $ERR"; exit 1; }; done';
+      const files = Array.from({ length: plans }, (_, i) => path.join(dir, `${i}.plan`));
+      const r = spawnSync('bash', ['-c', script, 'bash', RUNNER, ...files], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
     assert.ok(plans >= 4 * 80, `${plans} plans`);
     assert.ok(fs.existsSync(path.join(repoRoot(), 'src/firstboot/runner.bash')));

@@ -3,11 +3,15 @@
 # /usr/lib/sysprep/firstboot; the units sysprep-specialize, sysprep-oobe and sysprep-audit, the console
 # gettys (AutoLogon) and the login hook start it.
 #
-# sysprep decides, this script carries out. A pass's work is a *plan*: a bash file of steps that
-# sysprep's TypeScript code wrote (src/agent/plan.ts), at seal time when everything the pass depends on
-# is in the image, or at boot (the Node.js agent, `sysprep agent plan PHASE`) when something changed
-# since: an answer file on the kernel command line or on a medium, a cache edited after sealing. Each
-# step calls one op_* function below; every action exists once, here.
+# sysprep decides, this script carries out. A pass's work is a *plan*: a file of records (data, never
+# code: read with `read -r -d ''`, never sourced or evaluated) that sysprep's TypeScript planner wrote
+# (src/firstboot/plan/), at seal time when everything the pass depends on is in the image, or at boot
+# (the Node.js agent, `sysprep agent plan PHASE`) when something changed since: an answer file on the
+# kernel command line or on a medium, a cache edited after sealing. Each step calls one op_* function
+# below, by a name that must be in OP_ARITY with an argument count that fits it; every action exists
+# once, here. The operations and their arguments are a contract with the planner
+# (src/firstboot/contract.ts): each `op_NAME() { # ARGS` line names its arguments, and a test compares
+# them with the planner's table. `sysprep agent show-plan FILE` prints a plan for people.
 #
 # Why bash and not the agent's own runtime: under emulation Node.js needs seconds to start, twice per
 # first boot, and a clone's first boot should cost little more than its own work. bash is on every
@@ -26,25 +30,78 @@ set -u
 shopt -s nullglob
 umask 022
 
-readonly AGENT_DIR=/usr/lib/sysprep
-readonly NODE_AGENT=$AGENT_DIR/sysprep
-readonly SYSPREP_DIR=/var/lib/sysprep
-readonly STATE_DIR=$SYSPREP_DIR/state
-readonly STATE_INI=$STATE_DIR/State.ini
-readonly PLAN_DIR=$STATE_DIR/plans
-readonly STEPS=$STATE_DIR/firstboot.steps
-readonly CACHE=$SYSPREP_DIR/unattend.xml
-readonly PANTHER=/var/log/sysprep/panther
-readonly UNATTEND_GC=$PANTHER/unattendgc
-readonly SPECIALIZE_MARKER=$STATE_DIR/specialize.inprogress
-readonly OOBE_MARKER=$STATE_DIR/oobe.inprogress
-readonly LOGON_PENDING=$STATE_DIR/logon-pending
-readonly HOST_KEYS_PENDING=$STATE_DIR/host-keys.pending
-readonly AUTOLOGON=$STATE_DIR/autologon
-readonly FIRST_LOGON=$SYSPREP_DIR/firstlogon/commands
-readonly PRESET_GUARD=/etc/systemd/system-preset/00-sysprep-first-boot.preset
+# Paths, markers, image states, the provider environment and the operation table come from the model
+# (src/model/): the block below is generated (src/firstboot/contract.ts; `node scripts/bundle.mjs
+# --write-source` rewrites it, the build writes it into the installed runner, a test fails when stale).
+# --- BEGIN GENERATED CONSTANTS ---
+# shellcheck disable=SC2034 # not every name is used by the runner itself
+readonly \
+  AGENT_DIR=/usr/lib/sysprep \
+  NODE_AGENT=/usr/lib/sysprep/sysprep \
+  FIRSTBOOT=/usr/lib/sysprep/firstboot \
+  STATE_DIR=/var/lib/sysprep/state \
+  STATE_INI=/var/lib/sysprep/state/State.ini \
+  PLAN_DIR=/var/lib/sysprep/state/plans \
+  STEPS=/var/lib/sysprep/state/firstboot.steps \
+  CACHE=/var/lib/sysprep/unattend.xml \
+  PANTHER=/var/log/sysprep/panther \
+  UNATTEND_GC=/var/log/sysprep/panther/unattendgc \
+  SPECIALIZE_MARKER=/var/lib/sysprep/state/specialize.inprogress \
+  OOBE_MARKER=/var/lib/sysprep/state/oobe.inprogress \
+  LOGON_PENDING=/var/lib/sysprep/state/logon-pending \
+  HOST_KEYS_PENDING=/var/lib/sysprep/state/host-keys.pending \
+  AUTOLOGON=/var/lib/sysprep/state/autologon \
+  FIRST_LOGON=/var/lib/sysprep/firstlogon/commands \
+  PRESET_GUARD=/etc/systemd/system-preset/00-sysprep-first-boot.preset \
+  SAFE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  FIRSTBOOT_CONF=/etc/sysprep/firstboot.conf \
+  RETRY_CAP=3 \
+  RUN_SYNC_TIMEOUT_DEFAULT=3600 \
+  STATE_COMPLETE=IMAGE_STATE_COMPLETE \
+  STATE_UNDEPLOYABLE=IMAGE_STATE_UNDEPLOYABLE \
+  STATE_GENERALIZE_RESEAL_TO_OOBE=IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE \
+  STATE_GENERALIZE_RESEAL_TO_AUDIT=IMAGE_STATE_GENERALIZE_RESEAL_TO_AUDIT \
+  STATE_SPECIALIZE_RESEAL_TO_OOBE=IMAGE_STATE_SPECIALIZE_RESEAL_TO_OOBE \
+  STATE_SPECIALIZE_RESEAL_TO_AUDIT=IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT \
+  ENV_PASS=SYSPREP_PASS \
+  ENV_MODE=SYSPREP_MODE \
+  ENV_VM=SYSPREP_VM \
+  ENV_DRY_RUN=SYSPREP_DRY_RUN \
+  ENV_LOG=SYSPREP_LOG \
+  ENV_PROVIDER=SYSPREP_PROVIDER \
+  PLAN_FORMAT='sysprep-plan 1' \
+  HOST_KEYS_FORMAT='sysprep-host-keys 1' \
+  FIRST_LOGON_FORMAT='sysprep-first-logon 1'
 readonly CONSOLE_GETTYS=(getty@tty1.service serial-getty@ttyS0.service)
-readonly SAFE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+# the operations a plan step may call: MIN MAX GROUP (argument counts; MAX -1: extra arguments in GROUPs)
+declare -rA OP_ARITY=(
+  [op_log]='2 2 1'
+  [op_set_state]='1 1 1'
+  [op_hostname]='2 2 1'
+  [op_hostname_generated]='2 2 1'
+  [op_chassis]='2 2 1'
+  [op_timezone]='2 2 1'
+  [op_locale]='2 4 1'
+  [op_keyboard]='3 3 1'
+  [op_account]='3 3 1'
+  [op_passwords]='0 -1 2'
+  [op_first_user]='3 3 1'
+  [op_autologon]='2 2 1'
+  [op_first_logon_commands]='0 -1 3'
+  [op_copy_profile]='0 0 1'
+  [op_write_file]='3 3 1'
+  [op_run_sync]='5 6 1'
+  [op_run_async]='4 5 1'
+  [op_external]='5 -1 1'
+  [op_wait_host_keys]='0 0 1'
+  [op_agent]='1 -1 1'
+  [op_install_cache]='2 2 1'
+  [op_power]='2 2 1'
+  [op_logon_pending]='0 0 1'
+  [op_interactive_oobe]='1 -1 1'
+  [op_generalize]='2 2 1'
+)
+# --- END GENERATED CONSTANTS ---
 export PATH=$SAFE_PATH
 
 # return codes of ops that ask for a restart (RunSynchronous WillReboot)
@@ -212,11 +269,25 @@ mark_done() {
   fi
 }
 
+# Is OP an operation of the runner's table (OP_ARITY, from src/firstboot/contract.ts), and does COUNT
+# arguments fit it? Nothing else is ever called by a plan or `firstboot do`.
+known_op() { # OP COUNT
+  local op=$1 count=$2 min max group
+  [[ $op == op_* && -n ${OP_ARITY[$op]:-} ]] && declare -F "$op" >/dev/null || return 1
+  read -r min max group <<<"${OP_ARITY[$op]}"
+  ((count >= min)) || return 1
+  if ((max >= 0)); then ((count <= max)); else (((count - min) % group == 0)); fi
+}
+
 # Run a step unless it is recorded as done. An op fails by returning non-zero with $ERR set; the
 # RunSynchronous codes ask for a restart (the record reaches the disk first).
 step() { # ID OP [ARGS...]
   local id=$1 rc
   shift
+  if ! known_op "${1:-}" $(($# - 1)); then
+    ERR="$id: no operation ${1:-} with $(($# - 1)) arguments"
+    return 1
+  fi
   if [[ -n ${STEPS_DONE[$id]:-} ]]; then
     log_info "$id: already done before the interruption"
     return 0
@@ -299,6 +370,15 @@ op_chassis() { # CHASSIS WHY
 # of CPU for an RSA key, and only sshd waits for it. Each key is written under a temporary name and
 # renamed with its .pub once complete: a power loss never leaves half a key behind.
 
+# One record of the host-keys plan (read_records' handler): a key's type and file, or the host name.
+host_keys_record() { # KIND FIELD...
+  case $1/$# in
+  name/2) [[ $2 =~ ^[a-z0-9][a-z0-9.-]{0,252}$ ]] && host_name=$2 ;;
+  key/3) [[ $2 =~ ^(rsa|ecdsa|ed25519|dsa)$ && $3 == /* && $3 != *[[:space:]]* ]] && host_keys+=("$2" "$3") ;;
+  *) return 1 ;;
+  esac
+}
+
 phase_host_keys() {
   local host type file tmp list i
   local host_name='' # the clone's name when the plan knew it (ComputerName)
@@ -312,10 +392,10 @@ phase_host_keys() {
     rm -f -- "$HOST_KEYS_PENDING"
     return 0
   fi
-  if [[ -f $PLAN_DIR/host-keys ]]; then
-    # shellcheck source=/dev/null
-    source "$PLAN_DIR/host-keys"
-  else
+  # the plan's records (`name` HOST, `key` TYPE FILE); without a readable one, the usual three
+  if [[ ! -f $PLAN_DIR/host-keys ]] || ! read_records "$PLAN_DIR/host-keys" "$HOST_KEYS_FORMAT" host_keys_record; then
+    [[ -f $PLAN_DIR/host-keys ]] && log_warn "ssh-host-keys: $PLAN_DIR/host-keys cannot be read; making the usual keys"
+    host_name=''
     host_keys=(rsa /etc/ssh/ssh_host_rsa_key ecdsa /etc/ssh/ssh_host_ecdsa_key ed25519 /etc/ssh/ssh_host_ed25519_key)
   fi
   # what a power loss (or a shutdown) left of a key being made
@@ -385,7 +465,7 @@ op_timezone() { # IANA WHY
 
 # LANG (and LANGUAGE, for UILanguageFallback) for the system: /etc/default/locale (Debian) or
 # /etc/locale.conf (systemd distributions); the locale is compiled when the image can and lacks it.
-op_locale() { # LOCALE WHY [LANGUAGE] [compiled: the planner saw it in the image]
+op_locale() { # LOCALE WHY [LANGUAGE] [COMPILED]: COMPILED is "compiled" when the planner saw it in the image
   local locale=$1 language=${3:-} compiled=${4:-} text gen want entry available
   text="LANG=$locale"$'\n'
   [[ -n $language ]] && text+="LANGUAGE=$language"$'\n'
@@ -493,8 +573,8 @@ op_account() { # NAME FULL-NAME GROUPS(comma-separated)
   log_info "account $name created${groups:+ in ${groups//,/, }}"
 }
 
-# Passwords of several accounts in one chpasswd run: USER PASSWORD [USER PASSWORD...]
-op_passwords() {
+# Passwords of several accounts in one chpasswd run
+op_passwords() { # [USER PASSWORD]...
   local input='' user err
   local -a users=()
   while (($# >= 2)); do
@@ -531,7 +611,7 @@ op_autologon() { # USER COUNT
   fi
   for unit in "${CONSOLE_GETTYS[@]}"; do
     if ! mkdir -p "/etc/systemd/system/$unit.d" || ! write_file "/etc/systemd/system/$unit.d/sysprep-autologon.conf" \
-      "[Service]"$'\n'"ExecStart="$'\n'"ExecStart=-$AGENT_DIR/firstboot getty %I \$TERM"$'\n'; then
+      "[Service]"$'\n'"ExecStart="$'\n'"ExecStart=-$FIRSTBOOT getty %I \$TERM"$'\n'; then
       ERR="AutoLogon: could not write /etc/systemd/system/$unit.d/sysprep-autologon.conf"
       return 1
     fi
@@ -582,10 +662,22 @@ getty_main() { # TTY TERM
   exec 9<&- /sbin/agetty "${baud[@]}" "$tty" "$term"
 }
 
-# FirstLogonCommands are run by each user's first login shell (as that user, as Windows does).
-op_first_logon_commands() { # CONTENT (the commands file, written by the planner)
+# FirstLogonCommands are run by each user's first login shell (as that user, as Windows does). They
+# are kept as records (`command` ORDER DESCRIPTION COMMAND) that the login hook reads (logon_main).
+op_first_logon_commands() { # [ORDER DESCRIPTION COMMAND]...
+  local tmp=${FIRST_LOGON%/*}/.${FIRST_LOGON##*/}.sysprep-$$
   mkdir -p "${FIRST_LOGON%/*}" || return 1
-  write_file "$FIRST_LOGON" "$1" 0644 || { ERR="could not write $FIRST_LOGON"; return 1; }
+  {
+    printf '%s\0' "$FIRST_LOGON_FORMAT"
+    while (($# >= 3)); do
+      printf 'command\0003\0%s\0%s\0%s\0' "$1" "$2" "$3"
+      shift 3
+    done
+  } >"$tmp" || { ERR="could not write $FIRST_LOGON"; return 1; }
+  if ! { chmod 0644 "$tmp" && mv -f -- "$tmp" "$FIRST_LOGON"; }; then
+    ERR="could not write $FIRST_LOGON"
+    return 1
+  fi
   : >"$LOGON_PENDING" || { ERR="could not write $LOGON_PENDING"; return 1; }
   log_info "FirstLogonCommands: run at each user's first logon"
 }
@@ -621,8 +713,6 @@ op_write_file() { # PATH MODE CONTENT
 # command still running after its timeout is stopped with its whole process group (timeout(1)).
 # Windows has no timeout for RunSynchronous; here it is RunSynchronousTimeout in
 # /etc/sysprep/firstboot.conf (KEY=VALUE lines, read as data, never sourced), default 3600 s; 0: none.
-readonly FIRSTBOOT_CONF=/etc/sysprep/firstboot.conf
-readonly RUN_SYNC_TIMEOUT_DEFAULT=3600
 
 conf_value() { # KEY DEFAULT VAR: the last KEY=VALUE of $FIRSTBOOT_CONF (one pair of quotes stripped)
   local -n __value=$3
@@ -836,7 +926,7 @@ op_install_cache() { # FILE MESSAGE
   fi
 }
 
-op_power() { # reboot|poweroff WHY
+op_power() { # ACTION WHY (ACTION: reboot|poweroff)
   log_info "$2: systemctl $1"
   systemctl --no-block "$1"
 }
@@ -900,20 +990,99 @@ media_with_answer_file() {
 # carried out), or one the Node.js agent makes now.
 load_plan() { # PHASE RESUMING
   local phase=$1 resuming=$2 plan=$PLAN_DIR/$1.plan
-  if [[ -f $plan ]] && source_plan "$plan"; then
-    if ((resuming)) || plan_still_valid "$plan"; then return 0; fi
+  if [[ -f $plan ]]; then
+    if read_plan "$plan"; then
+      if ((resuming)) || plan_still_valid "$plan"; then return 0; fi
+    else
+      log_warn "Plan $plan cannot be read (${ERR:-not a plan}); planning again"
+    fi
   fi
   # made at boot: the search's inputs are what they are now
   "$NODE_AGENT" agent plan "$phase" || { ERR="planning the $phase phase failed (see $PANTHER/setupact.log)"; return 1; }
-  source_plan "$plan" || { ERR="the agent made no usable plan for the $phase phase"; return 1; }
+  read_plan "$plan" || { ERR="the agent made no usable plan for the $phase phase: ${ERR:-not a plan}"; return 1; }
 }
-source_plan() {
-  plan_inputs=() plan_answer_origin=none
-  unset -f plan_steps plan_finish
+
+# A file of records, as src/firstboot/contract.ts writes them: a header field, then per record KIND,
+# COUNT and COUNT fields, every field ending with a NUL byte. HANDLER (a function of this script)
+# is called with KIND FIELD... for each record and refuses one by returning non-zero. Nothing read is
+# ever run as shell: values are only ever arguments.
+read_records() { # FILE HEADER HANDLER
+  local handler=$3 field kind='' count i
+  local -a fields
+  {
+    IFS= read -r -d '' field && [[ $field == "$2" ]] || return 1
+    while IFS= read -r -d '' kind; do
+      IFS= read -r -d '' count && [[ $count =~ ^[0-9]{1,6}$ ]] || return 1
+      fields=()
+      for ((i = 0; i < 10#$count; i++)); do
+        IFS= read -r -d '' field || return 1
+        fields+=("$field")
+      done
+      "$handler" "$kind" "${fields[@]}" || return 1
+      kind=''
+    done
+    # a last field without its NUL: the file was cut short
+    [[ -z $kind ]]
+  } <"$1"
+}
+
+# The loaded plan: its records' kinds and where each one's fields are in PLAN_FIELDS.
+declare -a PLAN_KIND=() PLAN_AT=() PLAN_LEN=() PLAN_FIELDS=() plan_inputs=()
+plan_answer_origin=none
+read_plan() { # FILE
+  PLAN_KIND=() PLAN_AT=() PLAN_LEN=() PLAN_FIELDS=() plan_inputs=() plan_answer_origin=none ERR=''
   [[ -f $1 ]] || return 1
-  # shellcheck source=/dev/null
-  source "$1" || return 1
-  declare -F plan_steps >/dev/null && declare -F plan_finish >/dev/null
+  read_records "$1" "$PLAN_FORMAT" plan_record
+}
+plan_record() { # KIND FIELD...
+  local kind=$1
+  shift
+  case $kind in
+  about) return 0 ;;
+  origin) (($# == 1)) || return 1; plan_answer_origin=$1; return 0 ;;
+  input)
+    (($# == 2)) && [[ $1 == /* && ($2 == present || $2 == absent) ]] || return 1
+    plan_inputs+=("$1" "$2")
+    return 0
+    ;;
+  step)
+    (($# >= 2)) || return 1
+    if [[ -n $1 && $1 =~ [[:space:][:cntrl:]] ]]; then ERR="step id ${1@Q}"; return 1; fi
+    known_op "$2" $(($# - 2)) || { ERR="no operation ${2@Q} with $(($# - 2)) arguments"; return 1; }
+    ;;
+  finish)
+    (($# >= 1)) || return 1
+    known_op "$1" $(($# - 1)) || { ERR="no operation ${1@Q} with $(($# - 1)) arguments"; return 1; }
+    ;;
+  *) ERR="unknown record ${kind@Q}"; return 1 ;;
+  esac
+  PLAN_KIND+=("$kind")
+  PLAN_AT+=("${#PLAN_FIELDS[@]}")
+  PLAN_LEN+=("$#")
+  PLAN_FIELDS+=("$@")
+}
+
+# The loaded plan's steps, in order: a step with an id through `step` (recorded, skipped when done),
+# one without (a note) called directly; the first failure (or restart code) ends them.
+plan_steps() { run_records step; }
+# After every step: the cache, the image state, a power action.
+plan_finish() { run_records finish; }
+run_records() { # KIND
+  local i at len
+  for ((i = 0; i < ${#PLAN_KIND[@]}; i++)); do
+    [[ ${PLAN_KIND[i]} == "$1" ]] || continue
+    at=${PLAN_AT[i]} len=${PLAN_LEN[i]}
+    if [[ $1 == step && -n ${PLAN_FIELDS[at]} ]]; then
+      step "${PLAN_FIELDS[@]:at:len}" || return
+    elif [[ $1 == step ]]; then
+      known_op "${PLAN_FIELDS[at + 1]}" $((len - 2)) || return 1
+      "${PLAN_FIELDS[@]:at+1:len-1}" || return
+    else
+      known_op "${PLAN_FIELDS[at]}" $((len - 1)) || return 1
+      "${PLAN_FIELDS[@]:at:len}" || return
+    fi
+  done
+  return 0
 }
 
 # ------------------------------------------------------------------------------------------------
@@ -925,7 +1094,6 @@ source_plan() {
 # generator stops starting a phase that failed RETRY_CAP times in a row the same way, and a unit it
 # makes says so at each boot (firstboot gave-up). A phase that completes removes its count. A power
 # loss or a stop by a signal is an interruption, not a failure: it is logged, not counted.
-readonly RETRY_CAP=3
 RUNNING=''      # the phase under way: an exit before it ends is reported (on_exit)
 EXIT_HANDLED='' # the exit was reported already (fail) or is planned
 CURRENT_STEP='' # the step under way (step)
@@ -1121,9 +1289,9 @@ phase_audit() {
 # One step of the current phase from outside (the interactive OOBE's pages): recorded like the rest.
 do_step() { # ID OP [ARGS...]
   local phase=${PHASE:-oobe} rc
-  # nothing is touched for a name that is not an operation
-  if (($# < 2)) || [[ $2 != op_* ]] || ! declare -F "$2" >/dev/null; then
-    echo "firstboot do: no such operation: ${2:-}" >&2
+  # nothing is touched for a name that is not an operation of the table, or the wrong arguments
+  if (($# < 2)) || ! known_op "$2" $(($# - 2)); then
+    echo "firstboot do: no such operation: ${2:-} (with $(($# >= 2 ? $# - 2 : 0)) arguments)" >&2
     exit 2
   fi
   load_steps "$phase" || new_steps "$phase" "$phase"
@@ -1135,19 +1303,29 @@ do_step() { # ID OP [ARGS...]
 
 # The login hook (/etc/profile.d/sysprep.sh, as the user who logs in): that user's FirstLogonCommands,
 # once; in audit mode root's console login goes on to the auditUser pass and the dialog.
+first_logon_record() { # command ORDER DESCRIPTION COMMAND
+  [[ $1 == command && $# == 4 ]] || return 1
+  first_logon+=("$2" "$3" "$4")
+}
 logon_main() {
-  local home=${HOME:-} done_file tty=''
+  local home=${HOME:-} done_file tty='' i
+  local -a first_logon
   if [[ -f $FIRST_LOGON && -n $home && -d $home && -w $home ]]; then
     done_file=$home/.config/sysprep-first-logon.done
     # made before the commands run, and only by one login at a time (noclobber): they run once, even
     # when the user logs on at two consoles at once
     if [[ ! -e $done_file ]] && mkdir -p "$home/.config" && (set -C && : >"$done_file") 2>/dev/null; then
-      first_logon_command() { # ORDER DESCRIPTION COMMAND
-        printf 'sysprep: first logon: %s\n' "${2:-$3}"
-        /bin/sh -c "$3"
-      }
-      # shellcheck source=/dev/null
-      source "$FIRST_LOGON"
+      # the records are read first, then each command runs with /bin/sh -c, as the answer file asked;
+      # the order and the description are only ever printed
+      first_logon=()
+      if read_records "$FIRST_LOGON" "$FIRST_LOGON_FORMAT" first_logon_record; then
+        for ((i = 0; i + 2 < ${#first_logon[@]}; i += 3)); do
+          printf 'sysprep: first logon: %s\n' "${first_logon[i + 1]:-${first_logon[i + 2]}}"
+          /bin/sh -c "${first_logon[i + 2]}"
+        done
+      else
+        printf 'sysprep: the FirstLogonCommands (%s) cannot be read; none ran\n' "$FIRST_LOGON" >&2
+      fi
       now_iso
       printf '%s\n' "$NOW" >"$done_file"
     fi
@@ -1181,7 +1359,7 @@ phase_audit_user() {
 }
 
 # Generalize in auditUser (reference 3.4): the generalize pass now, then a restart or a shutdown.
-op_generalize() { # oobe|audit reboot|shutdown
+op_generalize() { # MODE SHUTDOWN (oobe|audit, reboot|shutdown)
   log_info "auditUser: Generalize Mode=$1; running sysprep /generalize /$1 /$2"
   "$NODE_AGENT" /generalize "/$1" "/$2" || { ERR="sysprep /generalize /$1 /$2 failed"; return 1; }
 }
@@ -1205,4 +1383,5 @@ main() {
   esac
 }
 
-main "$@"
+# sourced (the tests read plans with its functions): only the definitions
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then main "$@"; fi

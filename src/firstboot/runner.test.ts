@@ -36,4 +36,10 @@ test('the runner refuses what it does not know, with its usage (exit 2)', () => 
   const d = spawnSync('bash', [RUNNER, 'do', 'x', 'rm', '-rf', '/nonexistent'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', PHASE: 'test' } });
   assert.equal(d.status, 2, 'only op_* functions can be run as a step');
   assert.match(d.stderr, /no such operation: rm/);
+  // a helper of the runner is not an operation, nor is an op called with the wrong number of arguments
+  for (const argv of [['do', 'x', 'write_file', '/etc/passwd', 'x'], ['do', 'x', 'op_hostname', 'only-one'], ['do', 'x', 'op_set_state', 'a', 'b']]) {
+    const r2 = spawnSync('bash', [RUNNER, ...argv], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', PHASE: 'test' } });
+    assert.equal(r2.status, 2, argv.join(' '));
+    assert.match(r2.stderr, /no such operation/);
+  }
 });

@@ -7,7 +7,7 @@
  * so a set-up machine never even starts the runner (the whole cost is one small file read per boot).
  */
 import { BOOT_PHASES, IMAGE_STATES } from '../model/image-state.js';
-import { AGENT_DIR, CONSOLE_GETTYS, FIRSTBOOT, GENERATOR, MARKERS, PATHS, UNIT_DIR } from '../model/paths.js';
+import { AGENT_DIR, CONSOLE_GETTYS, FIRSTBOOT, FIRSTBOOT_CONF, FIRSTBOOT_LIMITS, GENERATOR, MARKERS, PATHS, UNIT_DIR } from '../model/paths.js';
 
 /** Before every login prompt (gettys wait for getty-pre.target; display managers too), and before
  * first-boot-complete.target, after which systemd commits the new machine-id. */
@@ -99,9 +99,8 @@ StandardError=journal+console
 TimeoutStartSec=infinity
 `;
 
-/** A phase that failed this many times in a row the same way (the same step, the same reason) is no
- * longer started at boot (the runner counts, in PHASE.failures; the generator reads the count). */
-export const RETRY_CAP = 3;
+/** A phase that failed this many times in a row the same way is no longer started at boot (the model's). */
+export const RETRY_CAP = FIRSTBOOT_LIMITS.retryCap;
 
 /** The unit each boot-time phase of the transition table pulls in, and from which target. */
 const PHASE_UNITS: Readonly<Record<'specialize' | 'oobe' | 'audit' | 'host-keys', { target: string; unit: string; autologin?: true }>> = {
@@ -220,7 +219,7 @@ It was installed by \`sysprep /generalize\`. The units sysprep-specialize, syspr
 sysprep-audit run only when /var/lib/sysprep/state/State.ini asks for them (the generator
 ${GENERATOR} decides at boot). Logs: /var/log/sysprep/panther/setupact.log and setuperr.log.
 A phase that failed ${RETRY_CAP} times in a row the same way is not started again (its count is in
-/var/lib/sysprep/state/PHASE.failures: remove the file to try again). Settings, in
-/etc/sysprep/firstboot.conf (KEY=VALUE lines, read as data): RunSynchronousTimeout=SECONDS, how long a
+${PATHS.stateDir}/PHASE.failures: remove the file to try again). Settings, in
+${FIRSTBOOT_CONF} (KEY=VALUE lines, read as data): RunSynchronousTimeout=SECONDS, how long a
 RunSynchronous command may run before it is stopped (default 3600; 0: no limit).
 `;

@@ -73,3 +73,17 @@ export const PROVIDER_ENV = {
   log: 'SYSPREP_LOG',
   provider: 'SYSPREP_PROVIDER',
 } as const;
+
+/** The first boot's settings (KEY=VALUE lines, read as data, never sourced): RunSynchronousTimeout. */
+export const FIRSTBOOT_CONF = '/etc/sysprep/firstboot.conf';
+
+/**
+ * How the first boot gives up and waits. A phase that failed RETRY_CAP times in a row the same way
+ * (the same step, the same reason) is no longer started at boot (the runner counts in PHASE.failures,
+ * the generator reads the count). RunSynchronous has no timeout on Windows; here the default is an
+ * hour, RunSynchronousTimeout in FIRSTBOOT_CONF overrides it (0: none).
+ */
+export const FIRSTBOOT_LIMITS = {
+  retryCap: 3,
+  runSyncTimeoutSeconds: 3600,
+} as const;

@@ -2,19 +2,27 @@ import { markPassProcessed, parseAnswerFile, scrubSensitive, serialize, type Ans
 import type { FoundAnswerFile } from '../../system/answer-search.js';
 import { type AnswerPass, type Phase } from '../../model/passes.js';
 import { PATHS } from '../../model/paths.js';
+import { STEP_ID, type OpArgs, type OpName } from '../contract.js';
 import { Plan, cacheFile } from './types.js';
 
+/** Every step of a plan is made here, through the operation table (contract.ts): op names and argument counts are typed. */
 export class StepBuilder {
   constructor(readonly plan: Plan) {}
-  step(id: string, op: string, ...args: string[]): void {
-    this.plan.steps.push({ id, op, args });
+  /** a step recorded once done (firstboot.steps), skipped when a resumed phase finds it done */
+  step<O extends OpName>(id: string, op: O, ...args: OpArgs<O>): void {
+    if (!STEP_ID.test(id)) throw new Error(`step id ${JSON.stringify(id)}: not a word`);
+    this.plan.steps.push({ id, op, args: args as unknown as readonly string[] });
+  }
+  /** a step that is not recorded (it is cheap and harmless to repeat) */
+  call<O extends OpName>(op: O, ...args: OpArgs<O>): void {
+    this.plan.steps.push({ op, args: args as unknown as readonly string[] });
   }
   /** a note of the planner's for the log, when the plan runs */
   note(level: 'Info' | 'Warning', message: string): void {
-    this.plan.steps.push({ op: 'op_log', args: [level, message] });
+    this.call('op_log', level, message);
   }
-  finish(op: string, ...args: string[]): void {
-    this.plan.finish.push({ op, args });
+  finish<O extends OpName>(op: O, ...args: OpArgs<O>): void {
+    this.plan.finish.push({ op, args: args as unknown as readonly string[] });
   }
   /** At the end of a pass: the cache marked processed and scrubbed (SPEC 5), then the image state. */
   closePass(answer: FoundAnswerFile | undefined, pass: AnswerPass, phase: Phase): void {

@@ -16,7 +16,8 @@ export function planOobe(b: StepBuilder, input: PlanInput, s: PassSettings | und
     extendOsPartition(b, s, 'oobeSystem');
   }
   b.plan.pages = oobePages(s, input.specialized, facts.hasEula);
-  if (b.plan.pages.length) b.plan.steps.push({ op: 'op_interactive_oobe', args: b.plan.pages });
+  const [page, ...more] = b.plan.pages;
+  if (page) b.call('op_interactive_oobe', page, ...more);
   else b.note('Info', 'OOBE: the answer file answered every page; nothing to ask');
   b.closePass(input.answer, 'oobeSystem', 'oobe');
   // Reseal in oobeSystem (reference §3.4): Mode Audit goes to audit mode, OOBE (the default) completes

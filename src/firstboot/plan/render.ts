@@ -3,7 +3,8 @@ import { VERSION } from '../../model/version.js';
 import type { RootFs } from '../../rootfs/rootfs.js';
 import { MARKERS } from '../../model/paths.js';
 import { ImageFacts } from './facts.js';
-import { PLAN_DIR, Plan, PlanStep, cacheFile, planFile } from './types.js';
+import { arityFits, decodeRecords, encodeRecords, FORMATS, signatureOf } from '../contract.js';
+import { PLAN_DIR, Plan, cacheFile, hostKeysFile, planFile } from './types.js';
 
 /** Writing a plan into the image. */
 /** later phases, whose plans assumed what an earlier phase leaves behind */
@@ -15,34 +16,38 @@ export const LATER: Readonly<Record<Phase, readonly Phase[]>> = {
 };
 
 
-/** Single-quoted for bash, unless plainly safe. */
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+/** The records of a plan (contract.ts): what the runner reads; nothing in it is ever executed as shell. */
+export function planRecords(plan: Plan): [string, ...string[]][] {
+  for (const st of [...plan.steps, ...plan.finish]) {
+    if (!arityFits(st.op, st.args.length)) throw new Error(`${st.op}: ${st.args.length} arguments do not fit ${signatureOf(st.op)}`);
+  }
+  return [
+    ['about', `made by sysprep ${VERSION} ${plan.madeAt === 'seal' ? 'when the image was sealed' : 'at boot'}, ${new Date().toISOString()}; ` +
+      `phase ${plan.phase} (${PHASE_PASS[plan.phase]} pass), then ${plan.target === 'audit' ? 'audit mode' : 'OOBE'}; ` +
+      `answer file: ${plan.answer ? `${plan.answer.source} (${plan.answer.origin})` : 'none'}. It may hold passwords: mode 0600, removed when the pass is complete.`],
+    ['origin', plan.answer?.origin ?? 'none'],
+    ...plan.inputs.map((i): [string, ...string[]] => ['input', i.path, i.present ? 'present' : 'absent']),
+    ...plan.steps.map((st): [string, ...string[]] => ['step', st.id ?? '', st.op, ...st.args]),
+    ...plan.finish.map((st): [string, ...string[]] => ['finish', st.op, ...st.args]),
+  ];
 }
 
-export const call = (st: PlanStep) => [st.op, ...st.args].map(shellQuote).join(' ');
+/** The plan file: the plan's records (NUL-separated fields, contract.ts). */
+export function renderPlan(plan: Plan): Buffer {
+  return encodeRecords(FORMATS.plan, planRecords(plan));
+}
 
-export function renderPlan(plan: Plan): string {
-  const lines = [
-    '# sysprep first-boot plan (see /usr/lib/sysprep/firstboot): made by sysprep ' +
-      `${VERSION} ${plan.madeAt === 'seal' ? 'when the image was sealed' : 'at boot'}, ${new Date().toISOString()}.`,
-    `# Phase ${plan.phase} (${PHASE_PASS[plan.phase]} pass), then ${plan.target === 'audit' ? 'audit mode' : 'OOBE'}. ` +
-      `Answer file: ${plan.answer ? `${plan.answer.source} (${plan.answer.origin})` : 'none'}.`,
-    '# It may hold passwords: mode 0600, removed when the pass is complete.',
-    `plan_answer_origin=${plan.answer?.origin ?? 'none'}`,
-    'plan_inputs=(',
-    ...plan.inputs.map((i) => `  ${shellQuote(i.path)} ${i.present ? 'present' : 'absent'}`),
-    ')',
-    'plan_steps() {',
-    ...plan.steps.map((st) => (st.id ? `  step ${shellQuote(st.id)} ${call(st)} || return` : `  ${call(st)} || return`)),
-    '  :',
-    '}',
-    'plan_finish() {',
-    ...plan.finish.map((st) => `  ${call(st)} || return`),
-    '  :',
-    '}',
-  ];
-  return lines.join('\n') + '\n';
+/** A plan file for people (`sysprep agent show-plan`): one line per record, values quoted as JSON; passwords hidden. */
+export function describePlanFile(bytes: Buffer): string {
+  const secret = (op: string, i: number) => (op === 'op_passwords' && i % 2 === 1) || (op === 'op_write_file' && i === 2);
+  return decodeRecords(FORMATS.plan, bytes).map(([kind, ...f]) => {
+    if (kind === 'step' || kind === 'finish') {
+      const [op, ...args] = kind === 'step' ? f.slice(1) : f;
+      const shown = args.map((a, i) => (secret(op!, i) ? '(hidden)' : JSON.stringify(a)));
+      return `${kind}${kind === 'step' ? ` ${f[0] || '-'}` : ''}: ${op} ${shown.join(' ')}`.trimEnd();
+    }
+    return `${kind}: ${f.map((x) => JSON.stringify(x)).join(' ')}`;
+  }).join('\n') + '\n';
 }
 
 /** Write a plan (and the cache it leaves) into the image, 0600; later phases' plans go, they assumed another past. */
@@ -61,9 +66,10 @@ export function writePlan(fs: RootFs, plan: Plan): void {
 export function writeHostKeysPlan(fs: RootFs, facts: ImageFacts, hostName?: string): void {
   fs.makeDirectory(PLAN_DIR, 0o700);
   fs.writeText(MARKERS.hostKeysPending, '', { mode: 0o644 });
-  fs.writeText(`${PLAN_DIR}/host-keys`, '# the SSH host keys this image\'s sshd uses (its HostKey lines), by sysprep\n' +
-    `host_keys=(${facts.hostKeys.flatMap((k) => [k.type, k.file]).map(shellQuote).join(' ')})\n` +
-    (hostName ? `host_name=${shellQuote(hostName)}\n` : ''), { mode: 0o600 });
+  fs.writeText(hostKeysFile, encodeRecords(FORMATS.hostKeys, [
+    ...(hostName ? [['name', hostName] as [string, string]] : []),
+    ...facts.hostKeys.map((k): [string, string, string] => ['key', k.type, k.file]),
+  ]), { mode: 0o600 });
 }
 
 /** The host name a specialize plan sets, when it is fixed (ComputerName), not generated at boot. */

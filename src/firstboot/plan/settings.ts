@@ -3,7 +3,6 @@ import { type AnswerPass } from '../../model/passes.js';
 import { linuxUserName } from '../../system/host.js';
 import { StepBuilder } from './builder.js';
 import { ImageFacts } from './facts.js';
-import { shellQuote } from './render.js';
 
 /** Settings shared by several passes: each becomes a step (or a note) of the plan. */
 
@@ -89,13 +88,14 @@ export function autoLogon(b: StepBuilder, facts: ImageFacts, s: PassSettings, pa
   b.step(`${pass}:autologon`, 'op_autologon', user, String(count));
 }
 
-/** FirstLogonCommands: a file the login hook sources, run by each user's first login shell. */
+/**
+ * FirstLogonCommands: ORDER DESCRIPTION COMMAND for each, in Order; the runner keeps them in a file of
+ * records that the login hook reads, and runs each command with /bin/sh -c at each user's first login.
+ */
 export function firstLogonCommands(b: StepBuilder, s: PassSettings): void {
   const cmds = s.shellSetup.firstLogonCommands.filter((c) => c.action !== 'remove').sort((x, y) => x.order - y.order);
   if (!cmds.length) return;
-  const text = '# FirstLogonCommands of the answer file, in Order (sourced by /usr/lib/sysprep/firstboot logon)\n' +
-    cmds.map((c) => `first_logon_command ${c.order} ${shellQuote(c.description ?? '')} ${shellQuote(c.commandLine)}\n`).join('');
-  b.step('oobeSystem:first-logon-commands', 'op_first_logon_commands', text);
+  b.step('oobeSystem:first-logon-commands', 'op_first_logon_commands', ...cmds.flatMap((c) => [String(c.order), c.description ?? '', c.commandLine]));
 }
 
 export function deviceForm(b: StepBuilder, s: PassSettings, pass: AnswerPass): void {
@@ -114,7 +114,7 @@ export function extendOsPartition(b: StepBuilder, s: PassSettings, pass: AnswerP
 
 /** Specialize's commands see the whole identity: the host keys' unit is waited for, once. */
 export function waitForHostKeys(b: StepBuilder): void {
-  if (!b.plan.steps.some((st) => st.op === 'op_wait_host_keys')) b.plan.steps.push({ op: 'op_wait_host_keys', args: [] });
+  if (!b.plan.steps.some((st) => st.op === 'op_wait_host_keys')) b.call('op_wait_host_keys');
 }
 
 /**

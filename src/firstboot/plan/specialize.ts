@@ -29,9 +29,10 @@ export function planSpecialize(b: StepBuilder, input: PlanInput, s: PassSettings
     runCommands(b, s, 'specialize', 'root');
   }
   for (const p of providers.filter((x) => x.source !== 'built-in')) {
-    if (!p.external) continue;
+    const [command, ...args] = p.external?.command ?? [];
+    if (command === undefined) continue;
     waitForHostKeys(b);
-    b.step(`provider:${keyOf(p)}`, 'op_external', p.id, p.source ?? '', String(p.external.timeout), input.target, ...p.external.command);
+    b.step(`provider:${keyOf(p)}`, 'op_external', p.id, p.source ?? '', String(p.external!.timeout), input.target, command, ...args);
   }
   b.closePass(input.answer, 'specialize', 'specialize');
   b.finish('op_set_state', stateAfterSpecialize(input.target));

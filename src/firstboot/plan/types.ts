@@ -2,13 +2,14 @@ import { type PassSettings } from '../../answer-file/index.js';
 import type { AnswerFileOrigin, FoundAnswerFile } from '../../system/answer-search.js';
 import { type Mode, type Phase } from '../../model/passes.js';
 import { PATHS } from '../../model/paths.js';
+import type { OpName } from '../contract.js';
 import type { ImageFacts } from './facts.js';
 
 /** A plan: what one first-boot phase does, step by step (made by the planner, carried out by the runner). */
 /** One call of an op_* function of the runner; with an id, a step recorded once done. */
 export interface PlanStep {
   id?: string;
-  op: string;
+  op: OpName;
   args: readonly string[];
 }
 
@@ -32,6 +33,8 @@ export interface Plan {
 export const PLAN_DIR = PATHS.planDir;
 export const planFile = (phase: Phase) => `${PLAN_DIR}/${phase}.plan`;
 export const cacheFile = (phase: Phase) => `${PLAN_DIR}/${phase}.cache`;
+/** the SSH host keys the host-keys unit makes (records: `name` HOST, `key` TYPE FILE) */
+export const hostKeysFile = `${PLAN_DIR}/host-keys`;
 
 export interface PlanInput {
   facts: ImageFacts;

@@ -131,13 +131,6 @@ describe('the runner fails loudly and never hangs, in QEMU', { concurrency: fals
       const shim = `#!/bin/sh
 tool=\${0##*/}
 real=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "$tool")
-runner=no
-if tr '\\0' ' ' </proc/$PPID/cmdline | grep -q /usr/lib/sysprep/firstboot; then runner=yes; fi
-# the host keys are made beside the passes: their cut waits for the passes' last one, or it could
-# cut a pass's step short before that step's own cut (a race, not a resume)
-if [ "$tool" = ssh-keygen ] && [ $runner = yes ] && [ ! -e /var/tmp/cut-ssh-keygen ]; then
-  while [ ! -e /var/tmp/cut-chpasswd ]; do sleep 1; done
-fi
 "$real" "$@"
 rc=$?
 key=$tool
@@ -146,7 +139,7 @@ if [ "$tool" = mv ]; then
   case $last in /var/lib/sysprep/state/State.ini|/etc/hostname|/var/lib/sysprep/unattend.xml) key="mv:$last" ;; *) exit $rc ;; esac
 fi
 marker=/var/tmp/cut-$(printf %s "$key" | tr '/:' '__')
-if [ ! -e "$marker" ] && [ $runner = yes ]; then
+if [ ! -e "$marker" ] && tr '\\0' ' ' </proc/$PPID/cmdline | grep -q /usr/lib/sysprep/firstboot; then
   : >"$marker"
   echo "$key" >>/var/tmp/cuts
   sync

@@ -68,9 +68,8 @@ export async function boot(img: { image: string; kernel: string; initrd: string 
  * Log in on the serial console and power the machine off once the boot is complete: the login prompt
  * comes first, while sshd still waits for the clone's host keys (ssh-keygen's RSA key takes a while).
  */
-/** Log in on the serial console at the first login prompt after character `from`, and power off. */
-export async function loginAndPowerOff(g: Guest, user: string, password: string, from = 0): Promise<void> {
-  await g.waitFor(/login: $/m, BOOT_TIMEOUT, from);
+export async function loginAndPowerOff(g: Guest, user: string, password: string): Promise<void> {
+  await g.waitFor(/login: $/m, BOOT_TIMEOUT);
   const at = g.serial().length;
   g.type(`${user}\n`);
   await g.waitFor(/Password: ?$/m, 60_000, at);

@@ -1,17 +1,11 @@
 /**
- * The runner fails loudly and never hangs (issue 10, point 4), in QEMU: three images, eleven guest boots in all.
+ * The runner fails loudly and never hangs (issue 10, point 4), in QEMU: three guest boots in all.
  *
  * 1. One image, two boots in one QEMU run: RunSynchronous 1 leaves a daemon holding its output (the
  *    pass goes on: the next command starts), RunSynchronous 2 cuts the power once (sysrq b, a real
  *    reset: nothing is flushed), the guest comes back and finishes specialize and the OOBE without
  *    redoing finished steps. (Power cuts at each other step kind: the chroot test, with SIGKILL.)
- * 2. One image, a power cut at each kind of step, in turn (eight boots in one QEMU run): shims earlier
- *    in PATH for the tools the runner's steps use cut the power (sysrq b) once each, right after the
- *    tool did its work and before the runner recorded the step: the image-state write, the host
- *    name, the answer-file cache (mv), the time zone (ln), an account (useradd), the passwords
- *    (chpasswd), an SSH host key (ssh-keygen). Each boot resumes its pass; the last one finishes it,
- *    and everything is set once and right.
- * 3. One boot: the specialize plan is corrupt (cut short): the runner does not run it, says so and
+ * 2. One boot: the specialize plan is corrupt (cut short): the runner does not run it, says so and
  *    plans the pass again with the agent; the installed runner has a bug (its host-name step reads an
  *    unset variable: an unplanned exit) that failed twice before in the same way, and fails a third
  *    time: the phase and the step on the console and in setuperr.log, and the generator stops
@@ -25,7 +19,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { buildImage, withMountedImage, WORK_DIR } from '../fixtures/disk-image.js';
 import { overlayRoot, usedRoot } from '../fixtures/used-root.js';
-import { BOOT_TIMEOUT, cleanups, COMPONENT, hostKeys, INTERNATIONAL, loginAndPowerOff, read, shadowOf, UNATTEND, verifies } from '../harness/first-boot.js';
+import { BOOT_TIMEOUT, cleanups, COMPONENT, INTERNATIONAL, loginAndPowerOff, read, UNATTEND } from '../harness/first-boot.js';
 import { findKernel, startImage, tail } from '../harness/qemu.js';
 import { sysprep } from '../harness/sysprep.js';
 
@@ -71,7 +65,7 @@ function image(label: string, args: string[], sealed?: (root: string) => void) {
   }
 }
 
-const count = (text: string, re: RegExp) => text.match(new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`))?.length ?? 0;
+const count = (text: string, re: RegExp) => text.match(new RegExp(re.source, 'g'))?.length ?? 0;
 
 describe('the runner fails loudly and never hangs, in QEMU', { concurrency: false }, () => {
   it('a daemon left by RunSynchronous does not hold the pass; a power cut during a command: the next boot finishes without redoing steps', async () => {
@@ -110,86 +104,6 @@ describe('the runner fails loudly and never hangs, in QEMU', { concurrency: fals
       assert.match(log, /specialize:run:1: already done before the interruption/);
       assert.equal(read(root, '/var/log/sysprep/panther/setuperr.log'), '', 'a power cut is not a failure');
       assert.equal(read(root, '/etc/hostname'), 'rf-01\n');
-    });
-  });
-
-  it('a power cut at each kind of step (state, host name, cache, time zone, account, passwords, host key): each boot resumes, the last finishes, everything set once', async () => {
-    const file = path.join(WORK_DIR, `rf-steps-${process.pid}.xml`);
-    fs.writeFileSync(file, UNATTEND({
-      specialize: COMPONENT('Microsoft-Windows-Shell-Setup', '<ComputerName>RF-02</ComputerName><TimeZone>Tokyo Standard Time</TimeZone>') + INTERNATIONAL,
-      oobeSystem: COMPONENT('Microsoft-Windows-Shell-Setup',
-        '<UserAccounts><AdministratorPassword><Value>R00t-Pass!</Value><PlainText>true</PlainText></AdministratorPassword>' +
-        '<LocalAccounts><LocalAccount wcm:action="add"><Name>deploy</Name><Group>Users</Group><DisplayName>Deploy</DisplayName>' +
-        '<Password><Value>S3cret-Pass!</Value><PlainText>true</PlainText></Password></LocalAccount></LocalAccounts></UserAccounts>' +
-        '<OOBE><HideEULAPage>true</HideEULAPage><HideLocalAccountScreen>true</HideLocalAccountScreen></OOBE>'),
-    }));
-    cleanups.push(() => fs.rmSync(file, { force: true }));
-    const cuts = ['mv:/var/lib/sysprep/state/State.ini', 'mv:/etc/hostname', 'mv:/var/lib/sysprep/unattend.xml', 'ln', 'useradd', 'chpasswd', 'ssh-keygen'];
-    const img = image('rf-steps', ['/oobe', `/unattend:${file}`], (root) => {
-      // a test shim per tool, first in the runner's PATH (/usr/local/sbin): the real tool, then, once
-      // per key and only when sysprep's runner called it, the power goes (nothing more is flushed)
-      const shim = `#!/bin/sh
-tool=\${0##*/}
-real=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "$tool")
-"$real" "$@"
-rc=$?
-key=$tool
-if [ "$tool" = mv ]; then
-  for last; do :; done
-  case $last in /var/lib/sysprep/state/State.ini|/etc/hostname|/var/lib/sysprep/unattend.xml) key="mv:$last" ;; *) exit $rc ;; esac
-fi
-marker=/var/tmp/cut-$(printf %s "$key" | tr '/:' '__')
-if [ ! -e "$marker" ] && tr '\\0' ' ' </proc/$PPID/cmdline | grep -q /usr/lib/sysprep/firstboot; then
-  : >"$marker"
-  echo "$key" >>/var/tmp/cuts
-  sync
-  echo b >/proc/sysrq-trigger
-  sleep 60
-fi
-exit $rc
-`;
-      for (const tool of ['mv', 'ln', 'useradd', 'chpasswd', 'ssh-keygen']) {
-        fs.mkdirSync(path.join(root, 'usr/local/sbin'), { recursive: true });
-        fs.writeFileSync(path.join(root, 'usr/local/sbin', tool), shim, { mode: 0o755 });
-      }
-    });
-    const g = startImage({ image: img.image, kernel: img.kernel, initrd: img.initrd, timeoutMs: 4 * BOOT_TIMEOUT });
-    try {
-      // the host keys are made after their cut (each key is renamed into place only once complete)
-      const made = await g.waitFor(/SSH host keys made/, 3 * BOOT_TIMEOUT);
-      await loginAndPowerOff(g, 'root', 'R00t-Pass!', made.index);
-      const r = await g.done;
-      assert.ok(r.exited, tail(r.serial));
-      process.stderr.write(`# rf-steps: ${cuts.length + 1} boots in ${r.seconds} s\n`);
-    } catch (err) {
-      g.kill();
-      await g.done;
-      throw new Error(`${(err as Error).message}\n${tail(g.serial(), 80)}`);
-    }
-    withMountedImage(img.image, { readOnly: true }, (root) => {
-      assert.deepEqual(read(root, '/var/tmp/cuts').trim().split('\n').sort(), [...cuts].sort(), 'the power went once at each kind of step');
-      assert.match(read(root, `${STATE}/State.ini`), /IMAGE_STATE_COMPLETE/);
-      const log = read(root, '/var/log/sysprep/panther/setupact.log');
-      assert.ok(count(log, /specialize pass resumed after an interruption/) >= 2, log);
-      assert.match(log, /oobeSystem pass resumed/);
-      assert.equal(read(root, '/var/log/sysprep/panther/setuperr.log'), '', 'power cuts are not failures');
-      assert.equal(read(root, '/etc/hostname'), 'rf-02\n');
-      assert.match(read(root, '/etc/hosts'), /^127\.0\.1\.1\trf-02$/m);
-      assert.equal(read(root, '/etc/hosts').split('\n').filter((l) => l.startsWith('127.0.1.1')).length, 1, 'one host-name line');
-      assert.equal(fs.readlinkSync(path.join(root, 'etc/localtime')), '/usr/share/zoneinfo/Asia/Tokyo');
-      assert.equal(count(read(root, '/etc/passwd'), /^deploy:/m), 1, 'the account exists once');
-      assert.ok(verifies(shadowOf(root, 'deploy'), 'S3cret-Pass!'));
-      assert.ok(verifies(shadowOf(root, 'root'), 'R00t-Pass!'));
-      assert.ok(hostKeys(root).length >= 2, 'new host keys');
-      const pubs = fs.readdirSync(path.join(root, 'etc/ssh')).filter((n) => /^ssh_host_.*_key\.pub$/.test(n));
-      for (const pub of pubs) {
-        const key = read(root, `/etc/ssh/${pub.replace(/\.pub$/, '')}`);
-        assert.match(key, /^-----BEGIN OPENSSH PRIVATE KEY-----\n[\s\S]+-----END OPENSSH PRIVATE KEY-----\n$/, `${pub}: a whole private key`);
-      }
-      const leftovers = [...fs.readdirSync(path.join(root, 'etc')), ...fs.readdirSync(path.join(root, 'etc/ssh'))].filter((n) => n.includes('.sysprep-'));
-      assert.deepEqual(leftovers, [], 'no half-written file left behind');
-      assert.match(read(root, '/var/lib/sysprep/unattend.xml'), /wasPassProcessed="true"/);
-      assert.doesNotMatch(read(root, '/var/lib/sysprep/unattend.xml'), /S3cret-Pass!|R00t-Pass!/, 'the cache is scrubbed');
     });
   });
 

@@ -20,8 +20,6 @@ export function isImageState(s: string): s is ImageState {
   return (IMAGE_STATES as readonly string[]).includes(s);
 }
 
-/** While a run or a first-boot phase is under way, and after one failed. */
-export const IN_PROGRESS: ImageState = 'IMAGE_STATE_UNDEPLOYABLE';
 
 /** The state a successful sysprep run leaves (SPEC 4): /generalize reseals to specialize first. */
 export function stateAfterSeal(req: { generalize: boolean; mode: Mode }): ImageState {
@@ -43,12 +41,6 @@ export const BOOT_PHASES: Readonly<Record<ImageState, { phases: readonly Phase[]
   IMAGE_STATE_UNDEPLOYABLE: { phases: [], target: 'oobe' },
 };
 
-/** The state a first-boot phase starts from (the runner refuses to start it in any other). */
-export const PHASE_STARTS_IN: Readonly<Record<'specialize' | 'oobe' | 'audit', readonly ImageState[]>> = {
-  specialize: ['IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE', 'IMAGE_STATE_GENERALIZE_RESEAL_TO_AUDIT'],
-  oobe: ['IMAGE_STATE_SPECIALIZE_RESEAL_TO_OOBE'],
-  audit: ['IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT'],
-};
 
 /** The state specialize leaves: the mode the seal asked for, one pass on. */
 export function stateAfterSpecialize(target: Mode): ImageState {

@@ -4,9 +4,12 @@
  * dependency-cruiser with this file), so the architecture is checked, not remembered.
  *
  *   cli                          the command line, the dialog, generated docs
- *   seal | firstboot | image     the run (seal may use firstboot: it installs the agent and plans the
- *                                next boot), the first boot (planner, runner, units, boot-time agent),
- *                                disk images (mount an image for a run; knows no run)
+ *   seal | verify | firstboot | image
+ *                                the run (seal may use firstboot: it installs the agent and plans the
+ *                                next boot; and verify: a seal ends with a scan), the proof of the seal
+ *                                (fingerprints, the scan, secret rules, unowned files), the first boot
+ *                                (planner, runner, units, boot-time agent), disk images (mount an
+ *                                image for a run; knows no run)
  *   providers                    built-in and external providers, their API, selection, registry
  *   system | answer-file         access to a target (target, lock, Panther log, chroot, tree, the
  *                                answer-file search, state files, host helpers); the answer-file
@@ -17,14 +20,14 @@
  */
 const LAYERS = [
   ['cli'],
-  ['seal', 'firstboot', 'image'],
+  ['seal', 'verify', 'firstboot', 'image'],
   ['providers'],
   ['system', 'answer-file'],
   ['model'],
   ['rootfs'],
 ];
 /** siblings that may import one another, one way */
-const SIBLINGS = { seal: ['firstboot'], system: ['answer-file'] };
+const SIBLINGS = { seal: ['firstboot', 'verify'], system: ['answer-file'] };
 
 const folders = LAYERS.flat();
 const notTest = '(\\.test\\.ts|/testutil\\.ts)$';

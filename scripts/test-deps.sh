@@ -15,6 +15,10 @@ have sfdisk             || need+=(fdisk)
 have shellcheck         || need+=(shellcheck)
 have lvm                || need+=(lvm2)
 have cryptsetup         || need+=(cryptsetup-bin)
+have openssl            || need+=(openssl)
+have ssh-keygen         || need+=(openssh-client)
+have gpg                || need+=(gnupg)
+have ip                 || need+=(iproute2)
 [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || need+=(debian-archive-keyring)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then

@@ -1,0 +1,123 @@
+/**
+ * Real packages that make machine identity when they are installed or first started (issue 11, SPEC 9
+ * c): apt installed them in a chroot of a debootstrap root (test/fixtures/package-roots.ts, which
+ * records what each step created outside the dpkg lists). Before sysprep handles any of it, the scan
+ * for unowned identity files finds each package's key or id with its rule, and nothing else but the
+ * identity debootstrap itself made. The scan runs on an overlay view and writes nothing to it.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, test } from 'node:test';
+import { RootFs } from '../../src/rootfs/rootfs.js';
+import type { Finding } from '../../src/verify/types.js';
+import { unownedIdentityFiles } from '../../src/verify/unowned.js';
+import { identityPackagesRecord, identityPackagesRoot, PackageRootRecord } from '../fixtures/package-roots.js';
+import { overlayRoot, Scratch } from '../fixtures/used-root.js';
+
+let cached: string;
+let record: PackageRootRecord;
+let view: Scratch;
+let findings: Finding[];
+let scanMs: number;
+
+before(() => {
+  cached = identityPackagesRoot('bookworm');
+  record = identityPackagesRecord(cached);
+  view = overlayRoot(cached, 'verify-packages');
+  const started = Date.now();
+  findings = unownedIdentityFiles(new RootFs(view.root));
+  scanMs = Date.now() - started;
+});
+after(() => view?.dispose());
+
+const read = (p: string) => fs.readFileSync(path.join(view.root, p), 'utf8');
+/** 1-based line of the first line matching re in a file of the view */
+const lineOf = (p: string, re: RegExp) => read(p).split('\n').findIndex((l) => re.test(l)) + 1;
+const findingAt = (p: string) => findings.find((f) => f.path === p);
+const created = (step: string) => {
+  const s = record.steps.find((x) => x.name === step);
+  assert.ok(s, `the build recorded the step ${step}`);
+  return s.createdUnowned;
+};
+
+interface Expect {
+  /** the build step that created the file (not in any dpkg list) */
+  step: string;
+  path: string;
+  rule: 'unowned/key' | 'unowned/id';
+  severity: 'high' | 'medium';
+  /** the line the finding points at, for line-based rules */
+  line?: () => number;
+}
+
+/** What each package is known to make, and the finding each must give. */
+function expected(): Expect[] {
+  const out: Expect[] = [
+    { step: 'ssl-cert', path: '/etc/ssl/private/ssl-cert-snakeoil.key', rule: 'unowned/key', severity: 'high', line: () => lineOf('/etc/ssl/private/ssl-cert-snakeoil.key', /^-----BEGIN .*PRIVATE KEY-----$/) },
+    { step: 'ssl-cert', path: '/etc/ssl/certs/ssl-cert-snakeoil.pem', rule: 'unowned/key', severity: 'medium', line: () => 1 },
+    { step: 'open-iscsi', path: '/etc/iscsi/initiatorname.iscsi', rule: 'unowned/id', severity: 'medium', line: () => lineOf('/etc/iscsi/initiatorname.iscsi', /^InitiatorName=iqn\./) },
+    // the engine id is made at the first start, not by the postinst: the build starts snmpd once
+    { step: 'snmpd first start', path: '/var/lib/snmp/snmpd.conf', rule: 'unowned/id', severity: 'medium', line: () => lineOf('/var/lib/snmp/snmpd.conf', /^oldEngineID 0x/) },
+    { step: 'munge', path: '/etc/munge/munge.key', rule: 'unowned/key', severity: 'high' },
+    { step: 'bind9', path: '/etc/bind/rndc.key', rule: 'unowned/key', severity: 'high', line: () => lineOf('/etc/bind/rndc.key', /^\s*secret "/) },
+  ];
+  // dropbear's postinst makes one host key per type it supports (from OpenSSH's keys, when present)
+  for (const p of created('dropbear').filter((x) => /^\/etc\/dropbear\/dropbear_\w+_host_key$/.test(x))) {
+    out.push({ step: 'dropbear', path: p, rule: 'unowned/key', severity: 'high' });
+  }
+  return out;
+}
+
+/** The identity debootstrap's run of the base packages' postinsts made (see unowned.test.ts). */
+function debootstrapIdentity(): string[] {
+  const out: string[] = [];
+  for (const name of fs.readdirSync(path.join(view.root, 'etc/ssh'))) {
+    if (/^ssh_host_\w+_key$/.test(name)) out.push(`/etc/ssh/${name} unowned/key high`);
+    if (/^ssh_host_\w+_key\.pub$/.test(name)) out.push(`/etc/ssh/${name} unowned/key medium`);
+  }
+  for (const p of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
+    if (/^[0-9a-f]{32}\n?$/.test(read(p))) out.push(`${p} unowned/id medium`);
+  }
+  return out.sort();
+}
+
+test('the build recorded each package\'s identity as created outside the dpkg lists', (t) => {
+  for (const s of record.steps) {
+    t.diagnostic(`${s.name} (${s.seconds} s; ${s.installed.length} packages): created unowned ${s.createdUnowned.join(' ') || 'nothing'}; changed unowned ${s.changedUnowned.join(' ') || 'nothing'}`);
+  }
+  for (const e of expected()) assert.ok(created(e.step).includes(e.path), `${e.step} created ${e.path}, which no package lists`);
+  assert.ok(created('dropbear').some((p) => p.startsWith('/etc/dropbear/')), 'dropbear made host keys');
+});
+
+test('each package\'s key or id is found, with its rule, severity and place', (t) => {
+  t.diagnostic(`scan of the packages root: ${findings.length} findings in ${scanMs} ms`);
+  for (const e of expected()) {
+    const f = findingAt(e.path);
+    assert.ok(f, `${e.path} (${e.step}) is found; found: ${findings.map((x) => x.path).join(', ')}`);
+    assert.equal(f.kind, 'unowned');
+    assert.equal(f.rule, e.rule, e.path);
+    assert.equal(f.severity, e.severity, e.path);
+    if (e.line) assert.equal(f.place.line, e.line(), `${e.path}: the line of the key or id`);
+    assert.match(f.message, /no package owns this file/);
+    t.diagnostic(`${e.step}: ${f.path} ${f.rule} ${f.severity} ${JSON.stringify(f.place)} — ${f.message}`);
+  }
+});
+
+test('the SSH host keys are found too, and nothing else is', () => {
+  const want = [...expected().map((e) => `${e.path} ${e.rule} ${e.severity}`), ...debootstrapIdentity()].sort();
+  assert.ok(want.some((w) => w.startsWith('/etc/ssh/ssh_host_')), 'openssh-server\'s host keys are in the root');
+  assert.deepEqual(findings.map((f) => `${f.path} ${f.rule} ${f.severity}`).sort(), want);
+});
+
+test('no message holds the key or the id itself', () => {
+  for (const f of findings) {
+    for (const secret of [read('/etc/machine-id').trim(), /InitiatorName=(\S+)/.exec(read('/etc/iscsi/initiatorname.iscsi'))![1]!, /oldEngineID (\S+)/.exec(read('/var/lib/snmp/snmpd.conf'))![1]!]) {
+      assert.ok(!f.message.includes(secret), `${f.path}: ${f.message}`);
+    }
+  }
+});
+
+test('the scan wrote nothing: the overlay\'s upper directory is still empty', () => {
+  assert.deepEqual(fs.readdirSync(path.join(path.dirname(view.root), 'upper')), []);
+});

@@ -1,10 +1,14 @@
 /**
- * The runner fails loudly and never hangs (issue 10, point 4), in QEMU: three guest boots in all.
+ * The runner fails loudly and never hangs (issue 10, point 4), in QEMU: two images, ten guest boots in all.
  *
- * 1. One image, two boots in one QEMU run: RunSynchronous 1 leaves a daemon holding its output (the
- *    pass goes on: the next command starts), RunSynchronous 2 cuts the power once (sysrq b, a real
- *    reset: nothing is flushed), the guest comes back and finishes specialize and the OOBE without
- *    redoing finished steps. (Power cuts at each other step kind: the chroot test, with SIGKILL.)
+ * 1. One image, nine boots in one QEMU run. RunSynchronous 1 leaves a daemon holding its output (the
+ *    pass goes on: the next command starts). The power is cut (sysrq b, a real reset: nothing is
+ *    flushed) once at each kind of step the runner takes: an SSH host key (ssh-keygen), the image-state
+ *    write, the host name, the answer-file cache (mv), the time zone (ln), an account (useradd), the
+ *    passwords (chpasswd) and a RunSynchronous command (the command cuts it itself). Test shims first
+ *    in the runner's PATH run the real tool and then cut, before the runner records the step. Each
+ *    boot resumes its pass without redoing finished steps; the last finishes, and everything is set
+ *    once and right, with no half-written file. (The chroot tests do the same with SIGKILL.)
  * 2. One boot: the specialize plan is corrupt (cut short): the runner does not run it, says so and
  *    plans the pass again with the agent; the installed runner has a bug (its host-name step reads an
  *    unset variable: an unplanned exit) that failed twice before in the same way, and fails a third
@@ -19,7 +23,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { buildImage, withMountedImage, WORK_DIR } from '../fixtures/disk-image.js';
 import { overlayRoot, usedRoot } from '../fixtures/used-root.js';
-import { BOOT_TIMEOUT, cleanups, COMPONENT, INTERNATIONAL, loginAndPowerOff, read, UNATTEND } from '../harness/first-boot.js';
+import { BOOT_TIMEOUT, cleanups, COMPONENT, hostKeys, INTERNATIONAL, loginAndPowerOff, read, shadowOf, UNATTEND, verifies } from '../harness/first-boot.js';
 import { findKernel, startImage, tail } from '../harness/qemu.js';
 import { sysprep } from '../harness/sysprep.js';
 
@@ -65,45 +69,118 @@ function image(label: string, args: string[], sealed?: (root: string) => void) {
   }
 }
 
-const count = (text: string, re: RegExp) => text.match(new RegExp(re.source, 'g'))?.length ?? 0;
+const count = (text: string, re: RegExp) => text.match(new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`))?.length ?? 0;
 
 describe('the runner fails loudly and never hangs, in QEMU', { concurrency: false }, () => {
-  it('a daemon left by RunSynchronous does not hold the pass; a power cut during a command: the next boot finishes without redoing steps', async () => {
-    const answer = answerFile('rf-power',
-      '<RunSynchronousCommand wcm:action="add"><Order>1</Order><Description>daemon</Description>' +
-      '<Path>(echo daemon-up; exec sleep 3600) &amp; sleep 1; echo launched; echo daemon-step &gt;&gt; /var/tmp/runs</Path></RunSynchronousCommand>' +
-      '<RunSynchronousCommand wcm:action="add"><Order>2</Order><Description>power cut</Description>' +
-      '<Path>if [ ! -e /var/tmp/cut ]; then touch /var/tmp/cut; sync; echo b &gt; /proc/sysrq-trigger; sleep 60; fi; echo after-cut; echo cut-step &gt;&gt; /var/tmp/runs</Path></RunSynchronousCommand>');
-    const img = image('rf-power', ['/oobe', `/unattend:${answer}`]);
-    const g = startImage({ image: img.image, kernel: img.kernel, initrd: img.initrd, timeoutMs: 2 * BOOT_TIMEOUT });
-    try {
-      await g.waitFor(/sysprep: running power cut/, BOOT_TIMEOUT);
-      // the reset: the guest starts again, and the first login prompt is the second boot's
-      await loginAndPowerOff(g, 'root', 'R00t-Pass!');
-      const r = await g.done;
-      assert.ok(r.exited, tail(r.serial));
-      process.stderr.write(`# rf-power: two boots in ${r.seconds} s\n`);
-    } catch (err) {
-      g.kill();
-      await g.done;
-      throw new Error(`${(err as Error).message}\n${tail(g.serial(), 80)}`);
+  it('a daemon left by RunSynchronous does not hold the pass; a power cut at each kind of step (state, host name, cache, time zone, account, passwords, host key, a command): each boot resumes, the last finishes, everything done once', async () => {
+    const file = path.join(WORK_DIR, `rf-power-${process.pid}.xml`);
+    fs.mkdirSync(WORK_DIR, { recursive: true });
+    fs.writeFileSync(file, UNATTEND({
+      specialize: COMPONENT('Microsoft-Windows-Shell-Setup', '<ComputerName>RF-02</ComputerName><TimeZone>Tokyo Standard Time</TimeZone>') + INTERNATIONAL +
+        COMPONENT('Microsoft-Windows-Deployment', '<RunSynchronous>' +
+          '<RunSynchronousCommand wcm:action="add"><Order>1</Order><Description>daemon</Description>' +
+          '<Path>(echo daemon-up; exec sleep 3600) &amp; sleep 1; echo launched; echo daemon-step &gt;&gt; /var/tmp/runs</Path></RunSynchronousCommand>' +
+          '<RunSynchronousCommand wcm:action="add"><Order>2</Order><Description>power cut</Description>' +
+          '<Path>if [ ! -e /var/tmp/cut-command ]; then touch /var/tmp/cut-command; echo command &gt;&gt; /var/tmp/cuts; sync; echo b &gt; /proc/sysrq-trigger; sleep 60; fi; echo after-cut; echo cut-step &gt;&gt; /var/tmp/runs</Path></RunSynchronousCommand>' +
+          '</RunSynchronous>'),
+      oobeSystem: COMPONENT('Microsoft-Windows-Shell-Setup',
+        '<UserAccounts><AdministratorPassword><Value>R00t-Pass!</Value><PlainText>true</PlainText></AdministratorPassword>' +
+        '<LocalAccounts><LocalAccount wcm:action="add"><Name>deploy</Name><Group>Users</Group><DisplayName>Deploy</DisplayName>' +
+        '<Password><Value>S3cret-Pass!</Value><PlainText>true</PlainText></Password></LocalAccount></LocalAccounts></UserAccounts>' +
+        '<OOBE><HideEULAPage>true</HideEULAPage><HideLocalAccountScreen>true</HideLocalAccountScreen></OOBE>'),
+    }));
+    cleanups.push(() => fs.rmSync(file, { force: true }));
+    const cuts = ['ssh-keygen', 'mv:/var/lib/sysprep/state/State.ini', 'mv:/etc/hostname', 'mv:/var/lib/sysprep/unattend.xml', 'ln', 'useradd', 'chpasswd', 'command'];
+    const img = image('rf-power', ['/oobe', `/unattend:${file}`], (root) => {
+      // A test shim per tool, first in the runner's PATH (/usr/local/sbin): the real tool, then, once per
+      // key and only when sysprep's runner called it, the power goes (sysrq b: nothing more is flushed),
+      // after the tool did its work and before the runner recorded the step. The host keys are made
+      // beside the passes, so their cut comes first (a pass's shims wait for it): a later one could cut
+      // a pass's step short before that step's own cut, which is a resume but not the cut under test.
+      const shim = `#!/bin/sh
+tool=\${0##*/}
+real=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "$tool")
+key=$tool
+if [ "$tool" = mv ]; then
+  for last; do :; done
+  case $last in /var/lib/sysprep/state/State.ini|/etc/hostname|/var/lib/sysprep/unattend.xml) key="mv:$last" ;; *) key= ;; esac
+fi
+runner=no
+if [ -n "$key" ] && tr '\\0' ' ' </proc/$PPID/cmdline | grep -q /usr/lib/sysprep/firstboot; then runner=yes; fi
+marker=/var/tmp/cut-$(printf %s "$key" | tr '/:' '__')
+if [ $runner = yes ] && [ "$key" != ssh-keygen ] && [ ! -e "$marker" ]; then
+  n=0
+  while [ ! -e /var/tmp/cut-ssh-keygen ] && [ $n -lt 900 ]; do sleep 1; n=$((n + 1)); done
+fi
+"$real" "$@"
+rc=$?
+if [ $runner = yes ] && [ ! -e "$marker" ]; then
+  : >"$marker"
+  echo "$key" >>/var/tmp/cuts
+  sync
+  echo b >/proc/sysrq-trigger
+  sleep 60
+fi
+exit $rc
+`;
+      fs.mkdirSync(path.join(root, 'usr/local/sbin'), { recursive: true });
+      for (const tool of ['mv', 'ln', 'useradd', 'chpasswd', 'ssh-keygen']) fs.writeFileSync(path.join(root, 'usr/local/sbin', tool), shim, { mode: 0o755 });
+    });
+    // one QEMU process a boot (-no-reboot: the cut ends it), as a machine is switched on again after a power loss
+    let serial = '';
+    const started = performance.now();
+    for (let boot = 1; ; boot++) {
+      assert.ok(boot <= cuts.length + 1, `more boots than cuts: ${boot}`);
+      const g = startImage({ image: img.image, kernel: img.kernel, initrd: img.initrd, timeoutMs: BOOT_TIMEOUT, noReboot: true });
+      try {
+        // a login prompt only once the OOBE finished: the last boot's (a logged-in poweroff waits for the host keys)
+        const prompt = await g.waitFor(/login: $/m, BOOT_TIMEOUT).then(() => true, () => false);
+        if (prompt) await loginAndPowerOff(g, 'root', 'R00t-Pass!');
+        const r = await g.done;
+        assert.ok(r.exited, `boot ${boot} did not end by itself (timed out: ${r.timedOut})\n${tail(r.serial, 80)}`);
+        serial += r.serial;
+        if (prompt) break;
+        assert.match(r.serial, /sysrq: Resetting/, `boot ${boot} ended without a power cut\n${tail(r.serial, 80)}`);
+      } catch (err) {
+        g.kill();
+        await g.done;
+        throw new Error(`${(err as Error).message}\n${tail(g.serial(), 80)}`);
+      }
     }
-    assert.equal(count(g.serial(), /sysprep: running daemon/), 1, 'the daemon step ran once, in the first boot');
-    assert.equal(count(g.serial(), /sysprep: running power cut/), 2, 'the command the power cut short ran again');
+    process.stderr.write(`# rf-power: ${cuts.length + 1} boots in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+    assert.equal(count(serial, /sysprep: running daemon/), 1, 'the daemon step ran once, in the first boot');
+    assert.equal(count(serial, /sysprep: running power cut/), 2, 'the command the power cut short ran again');
     withMountedImage(img.image, { readOnly: true }, (root) => {
+      const went = read(root, '/var/tmp/cuts').trim().split('\n');
+      assert.deepEqual([...went].sort(), [...cuts].sort(), 'the power went once at each kind of step');
+      assert.equal(went[0], 'ssh-keygen', 'the host keys\' cut first');
       assert.match(read(root, `${STATE}/State.ini`), /IMAGE_STATE_COMPLETE/);
-      assert.equal(read(root, '/var/tmp/runs'), 'daemon-step\ncut-step\n');
+      assert.equal(read(root, '/var/tmp/runs'), 'daemon-step\ncut-step\n', 'each command ran to its end once');
       const gc = read(root, '/var/log/sysprep/panther/unattendgc/setupact.log');
       assert.equal(count(gc, /\[specialize\] 1 output: daemon-up/), 1, gc);
       assert.match(gc, /\[specialize\] 1 output: daemon-up\n.*launched/);
       assert.match(gc, /\[specialize\] 1: a process it started still writes to \/var\/log\/sysprep\/panther\/unattendgc\/RunSynchronous-specialize-1\.out \(pid \d+\)/);
       assert.match(gc, /\[specialize\] 2 output: after-cut/);
       const log = read(root, '/var/log/sysprep/panther/setupact.log');
-      assert.match(log, /specialize pass resumed after an interruption/);
+      assert.ok(count(log, /specialize pass resumed after an interruption/) >= 3, log);
+      assert.match(log, /oobeSystem pass resumed/);
       assert.match(log, /hostname: already done before the interruption/);
       assert.match(log, /specialize:run:1: already done before the interruption/);
-      assert.equal(read(root, '/var/log/sysprep/panther/setuperr.log'), '', 'a power cut is not a failure');
-      assert.equal(read(root, '/etc/hostname'), 'rf-01\n');
+      assert.equal(read(root, '/var/log/sysprep/panther/setuperr.log'), '', 'power cuts are not failures');
+      assert.equal(read(root, '/etc/hostname'), 'rf-02\n');
+      assert.equal(read(root, '/etc/hosts').split('\n').filter((l) => l.startsWith('127.0.1.1')).join('\n'), '127.0.1.1\trf-02', 'one host-name line');
+      assert.equal(fs.readlinkSync(path.join(root, 'etc/localtime')), '/usr/share/zoneinfo/Asia/Tokyo');
+      assert.equal(count(read(root, '/etc/passwd'), /^deploy:/m), 1, 'the account exists once');
+      assert.ok(verifies(shadowOf(root, 'deploy'), 'S3cret-Pass!'), 'the account\'s password');
+      assert.ok(verifies(shadowOf(root, 'root'), 'R00t-Pass!'), 'the administrator\'s password');
+      assert.ok(hostKeys(root).length >= 2, 'new host keys');
+      for (const pub of fs.readdirSync(path.join(root, 'etc/ssh')).filter((n) => /^ssh_host_.*_key\.pub$/.test(n))) {
+        assert.match(read(root, `/etc/ssh/${pub.replace(/\.pub$/, '')}`), /^-----BEGIN OPENSSH PRIVATE KEY-----\n[\s\S]+-----END OPENSSH PRIVATE KEY-----\n$/, `${pub}: a whole private key`);
+      }
+      const leftovers = [...fs.readdirSync(path.join(root, 'etc')), ...fs.readdirSync(path.join(root, 'etc/ssh'))].filter((n) => n.includes('.sysprep-'));
+      assert.deepEqual(leftovers, [], 'no half-written file left behind');
+      assert.match(read(root, '/var/lib/sysprep/unattend.xml'), /wasPassProcessed="true"/);
+      assert.doesNotMatch(read(root, '/var/lib/sysprep/unattend.xml'), /S3cret-Pass!|R00t-Pass!/, 'the cache is scrubbed');
     });
   });
 

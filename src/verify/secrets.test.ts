@@ -329,6 +329,11 @@ test('one secret, one finding: a git credential line is not also a basic-auth UR
   assert.deepEqual(hist.map((h) => h.rule), ['secretlint/github']);
 });
 
+test('one finding per rule and line (the npm rule sees an .npmrc token twice)', async () => {
+  const hits = await hitsOf({ path: '/root/.npmrc', text: `//registry.npmjs.org/:_authToken=${SECRETS.npm}\n` });
+  assert.deepEqual(hits.map((h) => h.rule), ['secretlint/npm']);
+});
+
 test('a file cannot silence the preset with secretlint-disable comments (filter-comments is off)', async () => {
   const hits = await hitsOf({ path: '/opt/bot/.env', text: `# secretlint-disable\nSLACK_BOT=${SECRETS.slack}\n` });
   assert.deepEqual(hits.map((h) => h.rule), ['secretlint/slack']);

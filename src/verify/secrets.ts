@@ -843,8 +843,9 @@ export function presetRuleNames(rules: ReadonlyArray<{ meta: { id: string } }>):
 }
 
 /**
- * One secret, one finding: a git credential line is not also a basic-auth URL, and a history line that a
- * preset rule names (the token's kind) is not also a generic history credential.
+ * One secret, one finding: a git credential line is not also a basic-auth URL, a history line that a
+ * preset rule names (the token's kind) is not also a generic history credential, a PEM key the preset
+ * reports is not also linux/private-key.
  */
 function dedupe(linux: SecretHit[], preset: SecretHit[]): SecretHit[] {
   const lines = (rule: string) => new Set(linux.filter((h) => h.rule === rule).map((h) => h.line));
@@ -855,5 +856,14 @@ function dedupe(linux: SecretHit[], preset: SecretHit[]): SecretHit[] {
   const presetLines = new Set(keptPreset.map((h) => h.line));
   const keptLinux = linux.filter((h) => !((h.rule === 'linux/shell-history-credential' || h.rule === 'linux/private-key') && presetLines.has(h.line)));
   const order = (h: SecretHit) => h.line ?? 0;
-  return [...keptLinux, ...keptPreset].sort((a, b) => order(a) - order(b));
+  // and one finding per rule and line (the npm rule reports an .npmrc token as authToken and as npm token)
+  const seen = new Set<string>();
+  const out: SecretHit[] = [];
+  for (const h of [...keptLinux, ...keptPreset]) {
+    const key = `${h.rule}:${h.line}`;
+    if (h.line !== undefined && seen.has(key)) continue;
+    seen.add(key);
+    out.push(h);
+  }
+  return out.sort((a, b) => order(a) - order(b));
 }

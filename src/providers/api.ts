@@ -60,6 +60,12 @@ export interface Provider {
    * to start: one that says no is left out of the plan. Omitted: it always runs.
    */
   firstBootWork?(fs: RootFs): boolean;
+  /**
+   * Files (paths or globs in the target) that hold this machine's identity and that this provider
+   * removes or renews: `sysprep verify` takes their fingerprints before the seal (SPEC 9), so that a
+   * copy left anywhere else is found. The ids inside a text file, or a binary file as a whole.
+   */
+  identity?: readonly string[];
   /** An external provider's entry point for this pass, as the first-boot runner starts it. */
   external?: { command: readonly string[]; timeout: number };
 }

@@ -11,6 +11,7 @@ export default defineProvider({
   id: 'cloud-init',
   summary: "Remove cloud-init's instance state and logs, like `cloud-init clean --logs` (the seed is kept)",
   pass: 'generalize',
+  identity: ['/var/lib/cloud/data/instance-id', '/var/lib/cloud/data/previous-instance-id'],
   defaultEnabled: true,
   run(ctx) {
     let n = 0;

@@ -28,6 +28,7 @@ export default defineProvider({
   id: 'consul',
   summary: "Remove the Consul agent's node ID and checkpoint signature from its data_dir",
   pass: 'generalize',
+  identity: ['/var/lib/consul/node-id'],
   defaultEnabled: true,
   run(ctx) {
     let n = 0;

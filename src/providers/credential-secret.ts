@@ -8,6 +8,7 @@ export default defineProvider({
   id: 'credential-secret',
   summary: "Remove systemd's credential encryption key (/var/lib/systemd/credential.secret)",
   pass: 'generalize',
+  identity: ['/var/lib/systemd/credential.secret'],
   defaultEnabled: true,
   run(ctx) {
     if (ctx.fs.remove('/var/lib/systemd/credential.secret')) ctx.note('removed /var/lib/systemd/credential.secret');

@@ -38,6 +38,7 @@ export default defineProvider({
   id: 'docker',
   summary: "Remove Docker's engine ID (engine-id, the old key.json) and swarm state (images and containers stay)",
   pass: 'generalize',
+  identity: ['/etc/docker/key.json', '/var/lib/docker/engine-id'],
   defaultEnabled: true,
   run(ctx) {
     let files = 0;

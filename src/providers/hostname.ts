@@ -26,7 +26,7 @@ export default defineProvider({
   run(ctx) {
     const old = currentHostname(ctx);
     const done: string[] = [];
-    for (const f of ['/etc/hostname', '/etc/HOSTNAME']) if (ctx.fs.remove(f, old ? `was ${old}` : undefined)) done.push(f);
+    for (const f of ['/etc/hostname', '/etc/HOSTNAME']) if (ctx.fs.remove(f, 'the host name')) done.push(f);
     if (editLines(ctx, '/etc/machine-info', (lines) => lines.filter((l) => !/^\s*PRETTY_HOSTNAME=/.test(l)))) {
       done.push('/etc/machine-info');
     }
@@ -53,9 +53,10 @@ export default defineProvider({
           // an address left with no name is dropped: specialize writes the clone's own line
         }
         return out;
-      }, `removed ${old}`);
+      }, 'removed the host name');
       if (edited) done.push('/etc/hosts');
     }
-    if (done.length) ctx.note(`removed ${old ?? 'the host name'} from ${done.join(', ')}`);
+    // (never the name itself: the log stays in the image, and sysprep verify looks for it there)
+    if (done.length) ctx.note(`removed the host name from ${done.join(', ')}`);
   },
 });

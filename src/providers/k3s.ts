@@ -37,6 +37,7 @@ export default defineProvider({
   id: 'k3s',
   summary: "Remove the K3s/RKE2 node password and the agent's node certificates (token and config stay)",
   pass: 'generalize',
+  identity: ['/etc/rancher/node/password'],
   defaultEnabled: true,
   run(ctx) {
     let n = removeFilesIn(ctx, 'k3s', '/etc/rancher/node', ['password', 'id']);

@@ -6,6 +6,7 @@ export default defineProvider({
   id: 'kerberos-hostkeytab',
   summary: 'Remove the Kerberos host keytab',
   pass: 'generalize',
+  identity: ['/etc/krb5.keytab'],
   defaultEnabled: true,
   run: globRemover({ patterns: ['/etc/krb5.keytab'], noun: 'keytab' }),
 });

@@ -11,6 +11,7 @@ export default defineProvider({
   id: 'machine-id',
   summary: 'Reset /etc/machine-id to "uninitialized" so each clone gets its own at first boot',
   pass: 'generalize',
+  identity: ['/etc/machine-id', '/var/lib/dbus/machine-id'],
   defaultEnabled: true,
   run(ctx) {
     const { fs } = ctx;

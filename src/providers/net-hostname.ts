@@ -7,7 +7,6 @@ export default defineProvider({
   summary: 'Remove HOSTNAME and DHCP_HOSTNAME from ifcfg network scripts',
   pass: 'generalize',
   defaultEnabled: true,
-  families: ['rhel', 'suse'],
   run(ctx) {
     let n = 0;
     const files = [...ctx.fs.glob('/etc/sysconfig/network-scripts/ifcfg-*'), ...ctx.fs.glob('/etc/sysconfig/network/ifcfg-*')];

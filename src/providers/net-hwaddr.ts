@@ -10,7 +10,6 @@ export default defineProvider({
   summary: 'Remove MAC addresses and UUIDs from ifcfg network scripts',
   pass: 'generalize',
   defaultEnabled: true,
-  families: ['rhel', 'suse'],
   run(ctx) {
     if (ctx.options.persistAllDeviceInstalls) {
       ctx.note('kept: PersistAllDeviceInstalls is set');

@@ -22,6 +22,7 @@ export default defineProvider({
   id: 'netdata',
   summary: "Remove Netdata's machine GUID (and its backups) and the Cloud claim identity; metrics stay",
   pass: 'generalize',
+  identity: ['/var/lib/netdata/registry/netdata.public.unique.id'],
   defaultEnabled: true,
   run(ctx) {
     let n = 0;

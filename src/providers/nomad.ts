@@ -24,6 +24,7 @@ export default defineProvider({
   id: 'nomad',
   summary: "Remove the Nomad agent's node IDs, client secret and client state from its data_dir",
   pass: 'generalize',
+  identity: ['/var/lib/nomad/client/client-id', '/var/lib/nomad/server/node-id'],
   defaultEnabled: true,
   run(ctx) {
     let n = 0;

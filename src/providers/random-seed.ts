@@ -21,6 +21,7 @@ export default defineProvider({
   id: 'random-seed',
   summary: 'Remove saved random seeds (systemd, urandom, the ESP loader seed)',
   pass: 'generalize',
+  identity: ['/var/lib/systemd/random-seed', '/var/lib/urandom/random-seed'],
   defaultEnabled: true,
   run(ctx) {
     let n = 0;

@@ -6,7 +6,7 @@ export default defineProvider({
   id: 'rhn-systemid',
   summary: 'Remove the RHN system ID',
   pass: 'generalize',
+  identity: ['/etc/sysconfig/rhn/systemid'],
   defaultEnabled: true,
-  families: ['rhel'],
   run: globRemover({ patterns: ['/etc/sysconfig/rhn/systemid', '/etc/sysconfig/rhn/osad-auth.conf'], noun: 'file' }),
 });

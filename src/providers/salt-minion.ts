@@ -25,6 +25,7 @@ export default defineProvider({
   id: 'salt-minion',
   summary: "Remove the Salt minion's cached ID, its key pair and the cached master key (config stays)",
   pass: 'generalize',
+  identity: ['/etc/salt/minion_id', '/etc/salt/pki/minion/minion.pem', '/etc/salt/pki/minion/minion.pub'],
   defaultEnabled: true,
   run(ctx) {
     const configs = saltConfigs(ctx);

@@ -6,7 +6,7 @@ export default defineProvider({
   id: 'smolt-uuid',
   summary: 'Remove the Smolt hardware UUID',
   pass: 'generalize',
+  identity: ['/etc/smolt/uuid', '/etc/smolt/hw-uuid', '/etc/sysconfig/hw-uuid'],
   defaultEnabled: true,
-  families: ['rhel'],
   run: globRemover({ patterns: ['/etc/sysconfig/hw-uuid', '/etc/smolt/uuid', '/etc/smolt/hw-uuid'], noun: 'file' }),
 });

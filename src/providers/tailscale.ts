@@ -63,6 +63,7 @@ export default defineProvider({
   id: 'tailscale',
   summary: "Remove Tailscale's node state (machine and node keys, login), log ID and node certificates",
   pass: 'generalize',
+  identity: ['/var/lib/tailscale/tailscaled.state'],
   defaultEnabled: true,
   run(ctx) {
     let n = 0;

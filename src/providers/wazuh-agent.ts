@@ -26,6 +26,7 @@ export default defineProvider({
   id: 'wazuh-agent',
   summary: "Empty the Wazuh agent's client.keys so each clone enrolls anew, and drop its key-bound state",
   pass: 'generalize',
+  identity: ['/var/ossec/etc/client.keys'],
   defaultEnabled: true,
   run(ctx) {
     const keys = `${OSSEC}/etc/client.keys`;

@@ -6,7 +6,7 @@ export default defineProvider({
   id: 'yum-uuid',
   summary: "Remove yum's installation UUID",
   pass: 'generalize',
+  identity: ['/var/lib/yum/uuid'],
   defaultEnabled: true,
-  families: ['rhel'],
   run: globRemover({ patterns: ['/var/lib/yum/uuid'], noun: 'file' }),
 });

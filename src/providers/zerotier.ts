@@ -16,6 +16,7 @@ export default defineProvider({
   id: 'zerotier',
   summary: 'Remove the ZeroTier node identity (identity.secret/.public); joined networks stay',
   pass: 'generalize',
+  identity: ['/var/lib/zerotier-one/identity.secret', '/var/lib/zerotier-one/identity.public'],
   defaultEnabled: true,
   run(ctx) {
     const n = removeFilesIn(ctx, 'zerotier', '/var/lib/zerotier-one', ['identity.secret', 'identity.public']);

@@ -32,6 +32,10 @@ export const PATHS = {
    * file, written by the first-boot-presets provider, makes them change nothing; specialize removes it.
    */
   presetGuard: '/etc/systemd/system-preset/00-sysprep-first-boot.preset',
+  /** the golden machine's fingerprints (salted digests, 0600), recorded at the start of /generalize (SPEC 9) */
+  fingerprints: '/var/lib/sysprep/fingerprints.json',
+  /** findings `sysprep verify` does not report: one rule or path pattern a line (SPEC 9) */
+  verifyAllow: '/etc/sysprep/verify-allow',
 } as const;
 
 /** The first-boot agent as installed into an image. */

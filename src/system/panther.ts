@@ -80,7 +80,14 @@ export class PantherLog {
     this.info(RULER);
   }
 
+  /** values the log never holds, each written as its label (the golden machine's id, set by the seal) */
+  private readonly redactions: [string, string][] = [];
+  redact(value: string, label: string): void {
+    if (value.length >= 8) this.redactions.push([value, label]);
+  }
+
   write(level: LogLevel, message: string, messageId?: number, component = this.component): void {
+    for (const [value, label] of this.redactions) if (message.includes(value)) message = message.split(value).join(label);
     // one log line per message line, so every line stays parseable by the grammar
     for (const text of message.split('\n')) {
       const line: LogLine = { time: formatTimestamp(new Date()), level, component, message: text };

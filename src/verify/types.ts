@@ -38,6 +38,8 @@ export interface Finding {
   message: string;
   /** the provider or setting that removes it, when one does (filled in by the scan) */
   fix?: string;
+  /** the same thing is in the file this many times in all (`place` is the first) */
+  count?: number;
 }
 
 /** What a secret rule sees of the run (the accounts the user chose to keep are not findings). */

@@ -1,0 +1,123 @@
+/**
+ * The scan's inner loop against the reference tokenizer (tokens.ts), and the record's forms: every
+ * spelling of a value is found, in any chunking of a stream, and nothing else is.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { RootFs } from '../rootfs/rootfs.js';
+import { recordFingerprints, type FingerprintRecord } from './fingerprints.js';
+import { Matcher, scanFile, TokenStream } from './scan.js';
+import { tokenDigest, tokenKey, tokensOf, type TokenClass } from './tokens.js';
+
+/** A record of given tokens (as the recorder would write them). */
+function recordOf(values: { cls: TokenClass; text: string; what?: string }[]): FingerprintRecord {
+  const salt = 'test-salt';
+  return {
+    format: 'sysprep-fingerprints', version: 1, recordedAt: '', salt,
+    fingerprints: values.map((v) => ({ what: v.what ?? v.text, from: '/x', forms: [{ cls: v.cls, len: v.text.length, key: tokenKey(v.text), digest: tokenDigest(salt, v.cls, v.text) }] })),
+  };
+}
+
+function pseudoRandom(seed: string, n: number): Buffer {
+  const out = Buffer.alloc(n);
+  let block = createHash('sha256').update(seed).digest();
+  for (let i = 0; i < n; i += 32) {
+    block.copy(out, i, 0, Math.min(32, n - i));
+    block = createHash('sha256').update(block).digest();
+  }
+  return out;
+}
+
+test('the inner loop finds exactly the tokens the reference tokenizer makes, whatever the chunking', () => {
+  // text-like bytes: a small alphabet of letters, digits, separators, base64 symbols and breaks
+  const alphabet = Buffer.from('aB3f:._-+/= \n\0Zq9');
+  const data = Buffer.from(pseudoRandom('tokens', 200_000).map((b) => alphabet[b % alphabet.length]!));
+  const tokens = tokensOf(data, 4);
+  // look every 7th token up (of each kind)
+  const wanted = tokens.filter((_, i) => i % 7 === 0);
+  const record = recordOf(wanted.map((t) => ({ cls: t.cls, text: t.text, what: `${t.cls}:${t.text}` })));
+  const m = new Matcher(record);
+  const expect = tokens.filter((t) => wanted.some((w) => w.cls === t.cls && w.text === t.text)).map((t) => `${t.start}:${t.cls}:${t.text}`).sort();
+  for (const chunk of [data.length, 65_536, 1_000, 13, 1]) {
+    const ts = new TokenStream(m);
+    for (let i = 0; i < data.length; i += chunk) ts.feed(data.subarray(i, i + chunk));
+    ts.end();
+    const got = ts.found.map((f) => `${f.offset}:${f.fp.what}`).sort();
+    assert.deepEqual(got, expect, `chunks of ${chunk}`);
+  }
+});
+
+test('a recorded machine: every spelling of its MAC, id and name is found, and a near miss is not', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'verify-rec-'));
+  try {
+    const w = (p: string, s: string) => {
+      fs.mkdirSync(path.dirname(path.join(root, p)), { recursive: true });
+      fs.writeFileSync(path.join(root, p), s);
+    };
+    w('/etc/machine-id', '0f1e2d3c4b5a69788796a5b4c3d2e1f0\n');
+    w('/etc/hostname', 'build-host7\n');
+    w('/etc/hosts', '127.0.0.1 localhost\n127.0.1.1 build-host7.corp.example build-host7\n');
+    w('/etc/udev/rules.d/70-persistent-net.rules', 'ATTR{address}=="52:54:00:ab:cd:ef", NAME="eth0"\n');
+    const rec = recordFingerprints(new RootFs(root));
+    const m = new Matcher(rec);
+    const cases: [string, string | undefined][] = [
+      ['mac 52:54:00:AB:CD:EF up', 'mac'],
+      ['hw 52-54-00-ab-cd-ef', 'mac'],
+      ['raw 525400ABCDEF;', 'mac'],
+      ['cisco 5254.00ab.cdef', 'mac'],
+      ['slaac fe80::5054:ff:feab:cdef/64', 'mac'],
+      ['not 52:54:00:ab:cd:e0', undefined],
+      ['id=0F1E2D3C4B5A69788796A5B4C3D2E1F0', 'machine-id'],
+      ['uuid 0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0', 'machine-id'],
+      ['b64 Dx4tPEtaaXiHlqW0w9Lh8A==', 'machine-id'],
+      ['not 0f1e2d3c4b5a69788796a5b4c3d2e1f1', undefined],
+      ['root@build-host7:~#', 'host-name'],
+      ['BUILD-HOST7.corp.example.', 'host-name'],
+      ['build-host70', undefined],
+      ['rebuild-host7s', undefined],
+    ];
+    for (const [text, what] of cases) {
+      const ts = new TokenStream(m);
+      ts.feed(Buffer.from(text));
+      ts.end();
+      assert.deepEqual([...new Set(ts.found.map((f) => f.fp.what))], what ? [what] : [], text);
+    }
+    // the record holds no value
+    const json = JSON.stringify(rec);
+    for (const v of ['0f1e2d3c4b5a69788796a5b4c3d2e1f0', 'build-host7', '52:54:00:ab:cd:ef', '525400abcdef']) assert.ok(!json.includes(v), v);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('compressed files are read inside (gzip in process, xz and zstd by their tools); a binary copy is found whole', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'verify-z-'));
+  try {
+    const secret = pseudoRandom('seed', 512);
+    const record = recordOf([{ cls: 'w', text: 'f00dfeedcafe1234beef', what: 'id' }]);
+    record.fingerprints.push({ what: 'random-seed', from: '/var/lib/systemd/random-seed', forms: [], file: { size: 512, sha256: createHash('sha256').update(secret).digest('hex') } });
+    const m = new Matcher(record);
+    const plain = Buffer.from('line one\nthe id F00DFEEDCAFE1234BEEF here\n');
+    fs.writeFileSync(path.join(dir, 'a.txt'), plain);
+    const { gzipSync } = await import('node:zlib');
+    fs.writeFileSync(path.join(dir, 'a.gz'), gzipSync(plain));
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('xz', ['-k', path.join(dir, 'a.txt')]);
+    execFileSync('zstd', ['-q', '-k', path.join(dir, 'a.txt')]);
+    fs.writeFileSync(path.join(dir, 'seed.bak'), secret);
+    for (const [name, inside] of [['a.txt', undefined], ['a.gz', 'gzip'], ['a.txt.xz', 'xz'], ['a.txt.zst', 'zstd']] as const) {
+      const host = path.join(dir, name);
+      const r = await scanFile(host, fs.statSync(host), m);
+      // (xz and zstd store a stream this small as it is: the file's own bytes hold the id too)
+      assert.deepEqual(r.matches.filter((x) => x.place.inside === inside).map((x) => [x.fp.what, x.place.inside, x.place.offset]), [['id', inside, 16]], name);
+    }
+    const seed = await scanFile(path.join(dir, 'seed.bak'), fs.statSync(path.join(dir, 'seed.bak')), m);
+    assert.deepEqual(seed.matches.map((x) => x.fp.what), ['random-seed']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

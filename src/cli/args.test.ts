@@ -78,7 +78,7 @@ test('the parser produces the run request itself; --json and --image stay beside
   assert.deepEqual(r, {
     request: {
       mode: 'oobe', generalize: true, vm: false, power: 'quit', quiet: false, dryRun: false, unattend: 'u.xml', root: '/',
-      providerLists: ['all'], keepUserAccounts: [], removeUserAccounts: [], optionsSeen: ['GENERALIZE', 'IMAGE', 'JSON', 'PROVIDERS', 'UNATTEND'],
+      providerLists: ['all'], keepUserAccounts: [], removeUserAccounts: [], verify: 'warn', forgetFingerprints: false, optionsSeen: ['GENERALIZE', 'IMAGE', 'JSON', 'PROVIDERS', 'UNATTEND'],
     },
     json: true,
     image: 'disk.qcow2',

@@ -32,6 +32,9 @@ const OPTIONS: OptionSpec[] = [
   { name: 'keep-user-accounts', takesValue: true },
   { name: 'remove-user-accounts', takesValue: true },
   { name: 'pass', takesValue: true },
+  { name: 'fingerprints', takesValue: true },
+  { name: 'record' },
+  { name: 'verify', takesValue: true },
   { name: 'help', aliases: ['h', '?'] },
   { name: 'version', aliases: ['v'] },
 ];
@@ -108,7 +111,7 @@ const last = (a: ParsedArgs, name: string) => a.options.get(name)?.at(-1);
 
 /** Options that belong to the main run and not to `state`, `providers`, … */
 const RUN_ONLY = ['oobe', 'audit', 'generalize', 'mode', 'reboot', 'shutdown', 'quit', 'quiet', 'unattend', 'dry-run',
-  'keep-user-accounts', 'remove-user-accounts'];
+  'keep-user-accounts', 'remove-user-accounts', 'verify'];
 
 export function rejectOptions(a: ParsedArgs, command: string, allowed: string[]): void {
   for (const name of a.options.keys()) {
@@ -140,6 +143,11 @@ export function parseRunArgs(a: ParsedArgs): RunArgs {
     vm = true;
   }
   const list = (name: string) => (a.options.get(name) ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+  const verify = list('verify').map((w) => w.toLowerCase());
+  for (const w of verify) if (!['warn', 'fail', 'off', 'forget'].includes(w)) throw usageError(`--verify ${last(a, 'verify')}: '${w}' is none of warn, fail, off, forget (e.g. --verify fail,forget)`);
+  const verifyModes = verify.filter((w) => w !== 'forget');
+  if (new Set(verifyModes).size > 1) throw usageError(`--verify ${verifyModes.join(',')}: warn, fail and off exclude each other`);
+  if (verify.length && !has(a, 'generalize')) throw usageError('--verify needs /generalize (the seal is verified)');
   const request: RunRequest = {
     mode: has(a, 'audit') ? 'audit' : 'oobe',
     generalize: has(a, 'generalize'),
@@ -152,6 +160,8 @@ export function parseRunArgs(a: ParsedArgs): RunArgs {
     providerLists: a.options.get('providers') ?? [],
     keepUserAccounts: list('keep-user-accounts'),
     removeUserAccounts: list('remove-user-accounts'),
+    verify: (verifyModes[0] as RunRequest['verify'] | undefined) ?? 'warn',
+    forgetFingerprints: verify.includes('forget'),
     optionsSeen: a.seen,
   };
   return { request, json: has(a, 'json'), ...(image !== undefined ? { image } : {}) };

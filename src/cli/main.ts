@@ -30,6 +30,7 @@ export const COMMANDS = {
   providersTest: { words: ['providers', 'test'], load: async () => (await import('./commands/providers-test.js')).providersTestCommand },
   rearm: { words: ['rearm'], load: async () => (await import('./commands/rearm.js')).rearmCommand },
   unattendCheck: { words: ['unattend', 'check'], usage: 'sysprep unattend check FILE [--json]', load: async () => (await import('./commands/unattend-check.js')).unattendCheckCommand },
+  verify: { words: ['verify'], load: async () => (await import('./commands/verify.js')).verifyCommand },
   agent: { words: ['agent'], load: async () => (await import('./commands/agent.js')).agentCommand },
 } as const satisfies Record<string, CommandEntry>;
 

@@ -67,7 +67,11 @@ export function printSummary(report: RunReport, mode: OutputMode, out: NodeJS.Wr
       `State would be ${report.stateAfter}.\n`);
   } else if (report.succeeded) {
     out.write(`Sysprep succeeded: ${ran} providers, ${n} paths changed. Image state: ${report.stateAfter}.\n` +
+      (report.verify ? `${report.verify.verdict}${report.verify.findings.length ? ` (each is in ${where(`${PATHS.sysprepPanther}/setupact.log`)}; sysprep verify --root … lists them)` : ''}\n` : '') +
       `Log: ${where(`${PATHS.sysprepPanther}/setupact.log`)}\n`);
+  } else if (report.verify && report.stateAfter === 'IMAGE_STATE_UNDEPLOYABLE' && report.providers.every((p) => p.status !== 'failed')) {
+    out.write(`${report.verify.verdict}: the seal is not proven (--verify fail). Image state: ${report.stateAfter}.\n` +
+      `Review ${where(`${PATHS.sysprepPanther}/setuperr.log`)}, remove what it names or allow it in ${PATHS.verifyAllow}, and run the same command again.\n`);
   } else {
     out.write(`A fatal error occurred while trying to sysprep the machine. Image state: ${report.stateAfter}.\n` +
       `Review ${where(`${PATHS.sysprepPanther}/setuperr.log`)}, fix the cause, ` +

@@ -30,6 +30,13 @@ export interface RunRequest {
   providerLists: string[];
   keepUserAccounts: string[];
   removeUserAccounts: string[];
+  /**
+   * /generalize ends with `sysprep verify` of the sealed image (SPEC 9): findings are logged (warn, the
+   * default), or fail the run and leave the image UNDEPLOYABLE (fail); off skips it.
+   */
+  verify: 'warn' | 'fail' | 'off';
+  /** remove the golden machine's fingerprint record once the seal is verified */
+  forgetFingerprints: boolean;
   /** the options as the user spelled them, upper-cased, for the log (ParseCommands) */
   optionsSeen: string[];
 }

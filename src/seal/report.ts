@@ -2,6 +2,7 @@
  * What a run reports (the `--json` report, the console's progress) and the log that goes with it
  * (SPEC 3, step 2: the Panther banner; step 3: the request, option by option).
  */
+import type { Finding } from '../verify/types.js';
 import type { Change } from '../rootfs/rootfs.js';
 import type { ImageState } from '../model/image-state.js';
 import type { ProviderPass } from '../model/passes.js';
@@ -23,6 +24,16 @@ export interface ProviderResult {
   changes: Change[];
   error?: string;
   milliseconds: number;
+}
+
+/** The seal's verify (SPEC 9), as the report gives it. */
+export interface SealProof {
+  verdict: string;
+  findings: Finding[];
+  allowed: number;
+  unscanned: number;
+  fingerprints: number | null;
+  seconds: number;
 }
 
 export interface RunReport {
@@ -48,6 +59,8 @@ export interface RunReport {
   warnings: string[];
   errors: string[];
   log: LogLine[];
+  /** the seal's verify (SPEC 9): null when it did not run (a dry run, --verify off, no /generalize) */
+  verify: SealProof | null;
 }
 
 export interface RunObserver {
@@ -77,6 +90,7 @@ export function startReport(req: RunRequest, plan: readonly Provider[], target: 
     changed: [],
     warnings: [],
     errors: [],
+    verify: null,
     log: log.lines,
   };
   log.onProblem = (line) => {

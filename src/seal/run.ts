@@ -33,6 +33,7 @@ import { finishFailed, finishSucceeded, powerOff } from './finish.js';
 import { processProviders, providerResults, startProgress, validateProviders, type Running } from './providers.js';
 import { logRunStart, startReport, type RunObserver, type RunReport } from './report.js';
 import { openTarget, verifyCaller, verifyTargetAndLock } from './verify.js';
+import { recordBeforeSeal, redactIdentity, verifyAfterSeal } from './proof.js';
 
 export type { ProviderResult, ProviderStatus, RunObserver, RunReport } from './report.js';
 export { openTarget, requireRoot } from './verify.js';
@@ -85,7 +86,8 @@ async function seal(
     observer.change?.(by, c);
   });
 
-  // ---- 2. log
+  // ---- 2. log (never the golden machine's id)
+  redactIdentity(target, log);
   logRunStart(req, plan, target, log, stateBefore, staleNote);
   const options = runOptions({
     mode: req.mode,
@@ -116,10 +118,15 @@ async function seal(
   if (fs.remove(PATHS.successTag)) log.info(`FCreateTagFile:Deleted the tag file ${PATHS.successTag} of the previous run`);
   else log.info(`FCreateTagFile:Tag file ${PATHS.successTag} does not already exist, no need to delete anything`, 0x0f007e);
   const progress = startProgress(req, plan, target, stateBefore, log, report);
+  recordBeforeSeal(req, target, log, report);
   const failed = await processProviders(plan, results, progress, { target, log, observer, running, contextFor });
 
-  // ---- 5. finish
+  // ---- 5. finish, and prove the seal (SPEC 9)
   if (failed) finishFailed(target, log, progress, failed, report);
-  else finishSucceeded(req, plan, results, { target, log, progress, answer, report });
+  else {
+    finishSucceeded(req, plan, results, { target, log, progress, answer, report });
+    running.current = undefined;
+    if (!(await verifyAfterSeal(req, target, log, report, plan.some((p) => p.id === 'user-account')))) report.exitCode = 1;
+  }
   return report;
 }

@@ -19,13 +19,13 @@ after(() => {
 test('on a terminal: a line per provider with what it changed, then a summary', { skip: hasTmux ? false : 'tmux missing' }, async () => {
   const scratch = overlayRoot(usedRoot('bookworm'), 'progress');
   // a tall terminal, so every provider line stays on the screen
-  const session = new Session(`${shellQuote(BIN)} --root ${shellQuote(scratch.root)} /generalize`, { height: 70, width: 160 });
+  const session = new Session(`${shellQuote(BIN)} --root ${shellQuote(scratch.root)} /generalize --verify off`, { height: 70, width: 160 });
   try {
     const { code, screen } = await session.exit(60_000);
     assert.equal(code, 0, screen);
     assert.match(screen, /^\[ ?\d+\/\d+\] machine-id +done +reset \/etc\/machine-id to uninitialized/m);
     assert.match(screen, /^\[ ?\d+\/\d+\] bash-history +done +removed 3 history files/m);
-    assert.match(screen, /^\[ ?\d+\/\d+\] yum-uuid +n\/a +not for this layout/m);
+    assert.match(screen, /^\[ ?\d+\/\d+\] rh-subscription-manager +n\/a +not for this layout/m);
     assert.match(screen, /^Sysprep succeeded: \d+ providers, \d+ paths changed\. Image state: IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE\./m);
     assert.doesNotMatch(screen, /…/, 'the live "running" line of each provider was replaced by its result');
   } finally {
@@ -37,7 +37,7 @@ test('on a terminal: a line per provider with what it changed, then a summary', 
 test('/quiet on a terminal: nothing on success; the error on failure', { skip: hasTmux ? false : 'tmux missing' }, async () => {
   const scratch = overlayRoot(usedRoot('bookworm'), 'quiet');
   try {
-    const ok = new Session(`${shellQuote(BIN)} --root ${shellQuote(scratch.root)} /generalize /quiet`);
+    const ok = new Session(`${shellQuote(BIN)} --root ${shellQuote(scratch.root)} /generalize /quiet --verify off`);
     try {
       const { code, screen } = await ok.exit(60_000);
       assert.equal(code, 0);

@@ -190,7 +190,7 @@ function shadowHit(kind: 'account' | 'group', name: string, field: string, line:
         rule: 'linux/shadow-password',
         severity: 'high',
         line,
-        message: `${kind} "${name}" has a password hash (${c.scheme})${where}: every clone would accept the golden machine's password`,
+        message: `${kind} "${name}" has a password hash (${c.scheme})${where}: every clone would accept the original machine's password`,
       };
 }
 
@@ -737,7 +737,7 @@ const encryptedKeyRule: LinuxRule = {
   scan(_path, text) {
     const hits: SecretHit[] = [];
     const add = (index: number, what: string) =>
-      hits.push({ rule: 'linux/encrypted-private-key', severity: 'medium', line: lineAt(text, index), message: `found ${what}: a passphrase guards it, but it is the golden machine's key and can be attacked offline` });
+      hits.push({ rule: 'linux/encrypted-private-key', severity: 'medium', line: lineAt(text, index), message: `found ${what}: a passphrase guards it, but it is the original machine's key and can be attacked offline` });
     for (const b of armoredBlocks(text, /-----BEGIN ENCRYPTED PRIVATE KEY-----/g, '-----END ENCRYPTED PRIVATE KEY-----')) add(b.index, 'an encrypted PKCS#8 private key');
     for (const b of armoredBlocks(text, /-----BEGIN (RSA|DSA|EC) PRIVATE KEY-----\r?\nProc-Type: 4,ENCRYPTED/g, ' PRIVATE KEY-----')) add(b.index, 'an encrypted PEM private key');
     for (const b of armoredBlocks(text, /---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----/g, '---- END SSH2 ENCRYPTED PRIVATE KEY ----')) add(b.index, 'an encrypted SSH2 private key');

@@ -21,6 +21,22 @@ export interface PackageFiles {
 
 const INFO = '/var/lib/dpkg/info';
 
+let chunk: Buffer | undefined;
+
+/** md5 of a regular file, read in chunks (memory stays flat whatever its size); undefined for anything else. */
+export function md5OfFile(host: string): string | undefined {
+  const fd = nodefs.openSync(host, nodefs.constants.O_RDONLY | nodefs.constants.O_NOFOLLOW | nodefs.constants.O_NONBLOCK);
+  try {
+    if (!nodefs.fstatSync(fd).isFile()) return undefined;
+    const h = createHash('md5');
+    const buf = (chunk ??= Buffer.allocUnsafe(1 << 20));
+    for (let n; (n = nodefs.readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
+    return h.digest('hex');
+  } finally {
+    nodefs.closeSync(fd);
+  }
+}
+
 export function packageFiles(fs: RootFs): PackageFiles {
   const sums = new Map<string, string>();
   const known = fs.isDirectory(INFO);
@@ -57,9 +73,7 @@ export function packageFiles(fs: RootFs): PackageFiles {
       if (v === undefined) {
         v = false;
         try {
-          const host = fs.resolve(p, false);
-          const st = nodefs.lstatSync(host);
-          if (st.isFile()) v = createHash('md5').update(nodefs.readFileSync(host)).digest('hex') === want;
+          v = md5OfFile(fs.resolve(p, false)) === want;
         } catch {
           v = false;
         }

@@ -85,8 +85,11 @@ export class Matcher {
  * A stream's tokens: fed chunk by chunk; a run of token characters that reaches the end of a chunk
  * is carried into the next one, so no token is cut in two.
  */
+/** work buffers of finished streams, for the next ones (a file scan is one or two streams: no garbage a file) */
+const POOL: Buffer[] = [];
+
 export class TokenStream {
-  private readonly work = Buffer.allocUnsafe(CHUNK + MAX_TOKEN);
+  private work = POOL.pop() ?? Buffer.allocUnsafe(CHUNK + MAX_TOKEN);
   private carry = 0;
   /** stream offset of work[0] */
   private base = 0;
@@ -116,9 +119,12 @@ export class TokenStream {
     return total;
   }
 
+  /** the last run; the stream is done (its buffer goes back to the pool) */
   end(): void {
     this.process(this.carry, true);
     this.carry = 0;
+    if (POOL.length < 4) POOL.push(this.work);
+    this.work = undefined as unknown as Buffer;
   }
 
   private process(end: number, last: boolean): void {

@@ -13,10 +13,11 @@
  * Values with little entropy (a host name, an address) can be guessed back from any digest: that is
  * why the file is root's alone, and why `/generalize` can remove it once the seal is verified.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import type { RootFs } from '../rootfs/rootfs.js';
 import { PATHS } from '../model/paths.js';
 import { allProviders } from '../providers/index.js';
+import { packageOwnership } from './unowned.js';
 import { canonical, MIN_TOKEN, tokenDigest, tokenKey, tokensOf, type TokenClass } from './tokens.js';
 
 export const FINGERPRINTS_FORMAT = 'sysprep-fingerprints';
@@ -147,9 +148,10 @@ function readLines(fs: RootFs, p: string): string[] {
 }
 
 /** Take the fingerprints of the machine whose root `fs` is. */
-export function recordFingerprints(fs: RootFs, options: { owned?: (path: string) => boolean } = {}): FingerprintRecord {
+export function recordFingerprints(fs: RootFs): FingerprintRecord {
   const r = new Recorder(randomBytes(16).toString('hex'));
-  const owned = options.owned ?? (() => false);
+  const ownership = packageOwnership(fs);
+  const owned = (p: string) => ownership.owned.has(p);
 
   // the machine id, and D-Bus's copy
   for (const p of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
@@ -222,8 +224,22 @@ export function recordFingerprints(fs: RootFs, options: { owned?: (path: string)
       if (!st.isFile() || st.size > 256 * 1024 || p.startsWith('/etc/ssh/ssh_host_') || owned(p)) return;
       const head = fs.readBytes(p)?.subarray(0, 256 * 1024);
       if (!head || head.indexOf('-----BEGIN ') < 0) return;
-      const lines = privateKeyLines(head.toString('latin1'));
-      if (lines.length) r.add(/PRIVATE KEY/.test(head.toString('latin1')) ? 'private-key' : 'certificate', p, lines.map((text) => ({ cls: 'b' as const, text })));
+      const text = head.toString('latin1');
+      if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text)) {
+        const lines = privateKeyLines(text.replace(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g, ''));
+        if (lines.length) r.add('private-key', p, lines.map((l) => ({ cls: 'b' as const, text: l })));
+        return;
+      }
+      // a certificate made here (ssl-cert's snakeoil, a service's own): one, and no CA (a bundle of CAs
+      // is the same on every machine with the same packages)
+      const certs = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+      if (certs.length !== 1) return;
+      try {
+        if (new X509Certificate(certs[0]!).ca) return;
+      } catch {
+        return;
+      }
+      r.add('certificate', p, privateKeyLines(certs[0]!).map((l) => ({ cls: 'b' as const, text: l })));
     });
   }
 

@@ -14,6 +14,7 @@ import type { Finding } from '../../src/verify/types.js';
 import { unownedIdentityFiles } from '../../src/verify/unowned.js';
 import { identityPackagesRecord, identityPackagesRoot, PackageRootRecord } from '../fixtures/package-roots.js';
 import { overlayRoot, Scratch } from '../fixtures/used-root.js';
+import { sysprep } from '../harness/sysprep.js';
 
 let cached: string;
 let record: PackageRootRecord;
@@ -120,4 +121,28 @@ test('no message holds the key or the id itself', () => {
 
 test('the scan wrote nothing: the overlay\'s upper directory is still empty', () => {
   assert.deepEqual(fs.readdirSync(path.join(path.dirname(view.root), 'upper')), []);
+});
+
+test('sysprep verify on the packages root: each package\'s identity is found; once recorded, a copy of the snakeoil key and certificate elsewhere is found too', () => {
+  const scratch = overlayRoot(cached, 'verify-packages-cli');
+  try {
+    const rec = sysprep(['verify', '--record', '--root', scratch.root, '--json']);
+    assert.equal(rec.status, 0, rec.stderr);
+    assert.ok(rec.json.kinds['private-key'] >= 1 && rec.json.kinds.certificate >= 1, JSON.stringify(rec.json.kinds));
+    // a backup of the web server's key pair, somewhere no provider looks
+    fs.mkdirSync(path.join(scratch.root, 'srv/backup'), { recursive: true });
+    fs.copyFileSync(path.join(scratch.root, 'etc/ssl/private/ssl-cert-snakeoil.key'), path.join(scratch.root, 'srv/backup/web.key'));
+    fs.copyFileSync(path.join(scratch.root, 'etc/ssl/certs/ssl-cert-snakeoil.pem'), path.join(scratch.root, 'srv/backup/web.pem'));
+    const r = sysprep(['verify', '--root', scratch.root, '--json']);
+    assert.equal(r.status, 1, r.stderr);
+    const found = (r.json.findings as Finding[]).map((f) => `${f.path} ${f.rule}`);
+    for (const e of expected()) assert.ok(found.includes(`${e.path} ${e.rule}`), `${e.path} ${e.rule} in ${found.join('\n')}`);
+    for (const want of ['/srv/backup/web.key private-key', '/srv/backup/web.pem certificate', '/etc/ssl/private/ssl-cert-snakeoil.key secretlint/privatekey']) {
+      assert.ok(found.includes(want), `${want} in\n${found.join('\n')}`);
+    }
+    // the CA bundle update-ca-certificates made is the same on every machine: no fingerprint of it, no finding
+    assert.ok(!found.some((f) => f.startsWith('/etc/ssl/certs/ca-certificates.crt')), found.join('\n'));
+  } finally {
+    scratch.dispose();
+  }
 });

@@ -146,6 +146,29 @@ test('--image on a qcow2 image: converted, generalized, converted back', () => {
   fs.rmSync(img);
 });
 
+test('verify --image on a qcow2 image: the machine found across its partitions without a byte changed; the seal of the image verified clean', () => {
+  const img = path.join(work, 'verify.qcow2');
+  execFileSync('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'qcow2', base, img]);
+  const rec = sysprep(['verify', '--record', '--image', img]);
+  assert.equal(rec.status, 0, rec.stderr);
+  const before = sha256(img);
+  const r = sysprep(['verify', '--image', img, '--json']);
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(sha256(img), before, 'a verify changes no byte of the image');
+  const found = (r.json.findings as { path: string; rule: string }[]).map((f) => `${f.path} ${f.rule}`);
+  for (const want of ['/etc/machine-id machine-id', '/etc/hostname host-name', '/var/log/syslog host-name', '/etc/ssh/ssh_host_ed25519_key.pub ssh-host-key:ed25519']) {
+    assert.ok(found.includes(want), `${want} in\n${found.join('\n')}`);
+  }
+  assert.ok(r.json.files > 10000, `${r.json.files} files: both partitions`);
+  assert.equal(loopsOf(img), '');
+  assert.deepEqual(sysprepMounts(), []);
+  const sealed = sysprep(['--image', img, '/generalize', '/oobe', '--verify', 'warn', '--json']);
+  assert.equal(sealed.status, 0, sealed.stderr);
+  assert.deepEqual(sealed.json.verify.findings.map((f: { path: string; rule: string }) => `${f.path} ${f.rule}`), []);
+  assert.equal(sealed.json.verify.verdict, 'verified: clean');
+  fs.rmSync(img);
+});
+
 test('--image errors: no OS root (exit 3), /reboot (exit 2), missing file (exit 2); nothing left attached', () => {
   const blank = path.join(work, 'blank.raw');
   execFileSync('truncate', ['-s', '64M', blank]);

@@ -41,16 +41,7 @@ export function packageFiles(fs: RootFs): PackageFiles {
   const sums = new Map<string, string>();
   const known = fs.isDirectory(INFO);
   // a merged /usr: dpkg lists /lib/modules/…, the file is /usr/lib/modules/… (/lib is a link to usr/lib)
-  const aliases = new Map<string, string>();
-  for (const top of fs.list('/')) {
-    const link = fs.lstat(`/${top}`)?.isSymbolicLink() ? fs.readLink(`/${top}`) : undefined;
-    if (link && fs.isDirectory(`/${top}`)) aliases.set(`/${top}`, fs.realTargetPath(`/${top}`));
-  }
-  const canonical = (p: string) => {
-    const top = p.slice(0, p.indexOf('/', 1) >>> 0);
-    const real = aliases.get(top);
-    return real ? real + p.slice(top.length) : p;
-  };
+  const canonical = realSpelling(fs);
   if (known) {
     for (const name of fs.list(INFO)) {
       if (!name.endsWith('.md5sums')) continue;
@@ -81,5 +72,93 @@ export function packageFiles(fs: RootFs): PackageFiles {
       }
       return v;
     },
+  };
+}
+
+// ---------------------------------------------------------------- ownership
+
+export type PackageManager = 'dpkg' | 'rpm' | 'none';
+
+export interface Ownership {
+  manager: PackageManager;
+  /** target paths some package owns (dpkg only), as the database spells them and really resolved */
+  owned: Set<string>;
+}
+
+/** The package manager's own record of which files its packages own. */
+export function packageOwnership(fs: RootFs): Ownership {
+  if (fs.isDirectory('/var/lib/dpkg/info')) return { manager: 'dpkg', owned: dpkgOwned(fs) };
+  // RPM: ownership lives in rpm's database (rpmdb.sqlite, Packages.db, or Berkeley DB), which we do
+  // not parse yet; without it every file would look unowned, so the caller reports nothing.
+  if (fs.isDirectory('/var/lib/rpm') || fs.isDirectory('/usr/lib/sysimage/rpm')) return { manager: 'rpm', owned: new Set() };
+  return { manager: 'none', owned: new Set() };
+}
+
+function dpkgOwned(fs: RootFs): Set<string> {
+  const owned = new Set<string>();
+  const add = (p: string) => {
+    const t = p.trim();
+    if (t.startsWith('/')) owned.add(t.length > 1 && t.endsWith('/') ? t.slice(0, -1) : t);
+  };
+  const info = '/var/lib/dpkg/info';
+  for (const name of fs.list(info)) {
+    if (name.endsWith('.list')) {
+      for (const line of (fs.readText(`${info}/${name}`) ?? '').split('\n')) add(line);
+    } else if (name.endsWith('.conffiles')) {
+      // "/etc/foo" or, since dpkg 1.20, flags before it ("remove-on-upgrade /etc/foo")
+      for (const line of (fs.readText(`${info}/${name}`) ?? '').split('\n')) {
+        const p = line.split(/\s+/).find((w) => w.startsWith('/'));
+        if (p) add(p);
+      }
+    }
+  }
+  // status: " /etc/foo <md5> [obsolete|remove-on-upgrade]" under Conffiles:
+  for (const line of (fs.readText('/var/lib/dpkg/status') ?? '').split('\n')) {
+    if (line.startsWith(' /')) add(line.slice(1).split(/\s+/)[0]!);
+  }
+  // diversions: triples of (path, where the original went, diverting package)
+  const div = (fs.readText('/var/lib/dpkg/diversions') ?? '').split('\n');
+  for (let i = 0; i + 1 < div.length; i += 3) {
+    add(div[i]!);
+    add(div[i + 1]!);
+  }
+  // alternatives: mode, master link, then (slave name, slave link) pairs up to an empty line
+  const alt = '/var/lib/dpkg/alternatives';
+  for (const name of fs.list(alt)) {
+    const lines = (fs.readText(`${alt}/${name}`) ?? '').split('\n');
+    if (lines.length < 2) continue;
+    add(lines[1]!);
+    add(`/etc/alternatives/${name}`);
+    for (let i = 2; i + 1 < lines.length && lines[i] !== ''; i += 2) {
+      add(lines[i + 1]!);
+      add(`/etc/alternatives/${lines[i]}`);
+    }
+  }
+  // a package may spell a path through a linked directory (/lib → usr/lib): own its real spelling too
+  const real = realSpelling(fs);
+  for (const p of [...owned]) owned.add(real(p));
+  return owned;
+}
+
+/**
+ * A path as the target really spells it: its directory resolved through the target's links (a package
+ * spells /lib/modules/…, a merged /usr has /usr/lib/modules/…). Directories are few (hundreds): each is
+ * resolved once.
+ */
+export function realSpelling(fs: RootFs): (p: string) => string {
+  const realDir = new Map<string, string>();
+  return (p) => {
+    const slash = p.lastIndexOf('/');
+    const dir = slash <= 0 ? '/' : p.slice(0, slash);
+    let real = realDir.get(dir);
+    if (real === undefined) {
+      try {
+        real = fs.realTargetPath(dir);
+      } catch {
+        real = dir;
+      }
+      realDir.set(dir, real);
+    }
+    return real === dir ? p : (real === '/' ? '' : real) + p.slice(slash);
   };
 }

@@ -17,7 +17,7 @@ import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import type { RootFs } from '../rootfs/rootfs.js';
 import { PATHS } from '../model/paths.js';
 import { allProviders } from '../providers/index.js';
-import { packageOwnership } from './unowned.js';
+import { packageOwnership } from '../system/packages.js';
 import { canonical, MIN_TOKEN, tokenDigest, tokenKey, tokensOf, type TokenClass } from './tokens.js';
 
 export const FINGERPRINTS_FORMAT = 'sysprep-fingerprints';

@@ -15,7 +15,8 @@ import { CACHE_DIR, debootstrapRoot } from '../../test/fixtures/roots.js';
 import { overlayRoot, usedRoot } from '../../test/fixtures/used-root.js';
 import { sysprep } from '../../test/harness/sysprep.js';
 import type { Finding } from './types.js';
-import { classifyIdentity, nameHint, packageOwnership, randomToken, unownedIdentityFiles } from './unowned.js';
+import { packageOwnership } from '../system/packages.js';
+import { classifyIdentity, nameHint, randomToken, unownedIdentityFiles } from './unowned.js';
 
 const WORK = path.join(CACHE_DIR, 'work');
 fs.mkdirSync(WORK, { recursive: true });

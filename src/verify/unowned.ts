@@ -58,6 +58,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import type { RootFs } from '../rootfs/rootfs.js';
+import { packageOwnership } from '../system/packages.js';
 import type { Finding, Place, Severity } from './types.js';
 
 /** Where (c) looks (SPEC 9). */
@@ -72,85 +73,6 @@ export const MAX_READ = 1 << 20;
 const SMALL_FILE = 4096;
 /** Text and binary blobs larger than this are not id or secret files. */
 const MAX_BLOB = 64 << 10;
-
-// ---------------------------------------------------------------- ownership
-
-export type PackageManager = 'dpkg' | 'rpm' | 'none';
-
-export interface Ownership {
-  manager: PackageManager;
-  /** target paths some package owns (dpkg only), as the database spells them and really resolved */
-  owned: Set<string>;
-}
-
-/** The package manager's own record of which files its packages own. */
-export function packageOwnership(fs: RootFs): Ownership {
-  if (fs.isDirectory('/var/lib/dpkg/info')) return { manager: 'dpkg', owned: dpkgOwned(fs) };
-  // RPM: ownership lives in rpm's database (rpmdb.sqlite, Packages.db, or Berkeley DB), which we do
-  // not parse yet; without it every file would look unowned, so the caller reports nothing.
-  if (fs.isDirectory('/var/lib/rpm') || fs.isDirectory('/usr/lib/sysimage/rpm')) return { manager: 'rpm', owned: new Set() };
-  return { manager: 'none', owned: new Set() };
-}
-
-function dpkgOwned(fs: RootFs): Set<string> {
-  const owned = new Set<string>();
-  const add = (p: string) => {
-    const t = p.trim();
-    if (t.startsWith('/')) owned.add(t.length > 1 && t.endsWith('/') ? t.slice(0, -1) : t);
-  };
-  const info = '/var/lib/dpkg/info';
-  for (const name of fs.list(info)) {
-    if (name.endsWith('.list')) {
-      for (const line of (fs.readText(`${info}/${name}`) ?? '').split('\n')) add(line);
-    } else if (name.endsWith('.conffiles')) {
-      // "/etc/foo" or, since dpkg 1.20, flags before it ("remove-on-upgrade /etc/foo")
-      for (const line of (fs.readText(`${info}/${name}`) ?? '').split('\n')) {
-        const p = line.split(/\s+/).find((w) => w.startsWith('/'));
-        if (p) add(p);
-      }
-    }
-  }
-  // status: " /etc/foo <md5> [obsolete|remove-on-upgrade]" under Conffiles:
-  for (const line of (fs.readText('/var/lib/dpkg/status') ?? '').split('\n')) {
-    if (line.startsWith(' /')) add(line.slice(1).split(/\s+/)[0]!);
-  }
-  // diversions: triples of (path, where the original went, diverting package)
-  const div = (fs.readText('/var/lib/dpkg/diversions') ?? '').split('\n');
-  for (let i = 0; i + 1 < div.length; i += 3) {
-    add(div[i]!);
-    add(div[i + 1]!);
-  }
-  // alternatives: mode, master link, then (slave name, slave link) pairs up to an empty line
-  const alt = '/var/lib/dpkg/alternatives';
-  for (const name of fs.list(alt)) {
-    const lines = (fs.readText(`${alt}/${name}`) ?? '').split('\n');
-    if (lines.length < 2) continue;
-    add(lines[1]!);
-    add(`/etc/alternatives/${name}`);
-    for (let i = 2; i + 1 < lines.length && lines[i] !== ''; i += 2) {
-      add(lines[i + 1]!);
-      add(`/etc/alternatives/${lines[i]}`);
-    }
-  }
-  // A package may spell a path through a linked directory; own its real spelling too. Directories are
-  // few (hundreds), so resolve each once.
-  const realDir = new Map<string, string>();
-  for (const p of [...owned]) {
-    const slash = p.lastIndexOf('/');
-    const dir = slash <= 0 ? '/' : p.slice(0, slash);
-    let real = realDir.get(dir);
-    if (real === undefined) {
-      try {
-        real = fs.realTargetPath(dir);
-      } catch {
-        real = dir;
-      }
-      realDir.set(dir, real);
-    }
-    if (real !== dir) owned.add((real === '/' ? '' : real) + p.slice(slash));
-  }
-  return owned;
-}
 
 // ---------------------------------------------------------------- the scan
 

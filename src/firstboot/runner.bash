@@ -185,13 +185,14 @@ write_file() { # PATH CONTENT [MODE]
     read_file "$path" current
     [[ $current == "$content" && -z $mode ]] && return 0
   fi
+  # a write that fails leaves no temporary file behind (a full disk, a read-only /etc)
   if [[ -n $mode ]]; then
-    (umask 077 && printf '%s' "$content" >"$tmp") && chmod "$mode" "$tmp" || return 1
+    { (umask 077 && printf '%s' "$content" >"$tmp") && chmod "$mode" "$tmp"; } || { rm -f -- "$tmp"; return 1; }
   else
-    if [[ -e $path ]]; then cp --attributes-only --preserve=all -- "$path" "$tmp" || return 1; fi
-    printf '%s' "$content" >"$tmp" || return 1
+    if [[ -e $path ]]; then cp --attributes-only --preserve=all -- "$path" "$tmp" || { rm -f -- "$tmp"; return 1; }; fi
+    printf '%s' "$content" >"$tmp" || { rm -f -- "$tmp"; return 1; }
   fi
-  mv -f -- "$tmp" "$path"
+  mv -f -- "$tmp" "$path" || { rm -f -- "$tmp"; return 1; }
 }
 
 # The image state, written as src/core/state.ts writes it: temporary file, fsync, rename.

@@ -43,3 +43,24 @@ test('the runner refuses what it does not know, with its usage (exit 2)', () => 
     assert.match(r2.stderr, /no such operation/);
   }
 });
+
+test('write_file on a full disk fails and leaves no temporary file behind', () => {
+  const dir = spawnSync('mktemp', ['-d'], { encoding: 'utf8' }).stdout.trim();
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', dir], { encoding: 'utf8' });
+  assert.equal(mounted.status, 0, `a small tmpfs (a full disk) is needed: ${mounted.stderr}`);
+  try {
+    // the runner's own write_file (and read_file, which it uses), cut out of the runner as written
+    const fns = spawnSync('sed', ['-n', '/^read_file()/,/^}/p;/^write_file()/,/^}/p', RUNNER], { encoding: 'utf8' }).stdout;
+    assert.match(fns, /^write_file\(\)/m);
+    const big = 'x'.repeat(100 * 1024); // (one argument stays under the kernel's 128 KiB)
+    const r = spawnSync('bash', ['-c', `${fns}\nwrite_file "$1" "$2" && echo wrote`, 'bash', `${dir}/state.ini`, big], { encoding: 'utf8' });
+    assert.notEqual(r.stdout.trim(), 'wrote', 'the write failed (the disk is full)');
+    assert.deepEqual(spawnSync('ls', ['-A', dir], { encoding: 'utf8' }).stdout.trim(), '', 'no temporary file left');
+    const small = spawnSync('bash', ['-c', `${fns}\nwrite_file "$1" "$2" 0600 && echo wrote`, 'bash', `${dir}/state.ini`, 'ok\n'], { encoding: 'utf8' });
+    assert.equal(small.stdout.trim(), 'wrote', small.stderr);
+    assert.equal(spawnSync('ls', ['-A', dir], { encoding: 'utf8' }).stdout.trim(), 'state.ini');
+  } finally {
+    spawnSync('umount', [dir]);
+    spawnSync('rmdir', [dir]);
+  }
+});

@@ -12,7 +12,7 @@ import { diff, isSysprepOwn, snapshot } from '../../test/harness/tree.js';
 const CLOUD_INIT = '/etc/netplan/50-cloud-init.yaml';
 const STATIC = 'network:\n  version: 2\n  ethernets:\n    ens3:\n      addresses: [10.0.0.9/24]\n';
 const UNPINNED =
-  '# written by cloud-init on the golden machine\nnetwork:\n  version: 2\n  ethernets:\n    eth0:\n' +
+  '# written by cloud-init\nnetwork:\n  version: 2\n  ethernets:\n    eth0:\n' +
   '      match:\n        name: eth0\n      dhcp4: true\n';
 const PINNED = `network:\n  version: 2\n  ethernets:\n    lan:\n      match:\n        macaddress: "${GOLDEN_MAC}"\n      set-name: lan0\n`;
 

@@ -146,8 +146,8 @@ test('state and providers commands', () => {
   assert.equal(list.providers.length, BUILT_IN_PROVIDERS.length);
   const mid = list.providers.find((p: any) => p.id === 'machine-id');
   assert.deepEqual([mid.pass, mid.enabled, mid.source, mid.appliesToTarget], ['generalize', true, 'built-in', true]);
-  const yum = list.providers.find((p: any) => p.id === 'yum-uuid');
-  assert.equal(yum.appliesToTarget, false);
+  const rpm = list.providers.find((p: any) => p.id === 'rpm-db');
+  assert.equal(rpm.appliesToTarget, false);
   const ua = list.providers.find((p: any) => p.id === 'user-account');
   assert.equal(ua.enabled, false);
   const text = sysprep(['providers']).stdout;

@@ -6,8 +6,11 @@ import { BUILT_IN_PROVIDERS } from '../providers/index.js';
 const USAGE = `Usage:
   sysprep [/oobe | /audit] [/generalize] [/mode:vm] [/reboot | /shutdown | /quit] [/quiet] [/unattend:FILE]
           [--root DIR | --image FILE] [--dry-run] [--json] [--providers LIST]
-          [--keep-user-accounts U,…] [--remove-user-accounts U,…]
+          [--keep-user-accounts U,…] [--remove-user-accounts U,…] [--verify warn|fail|off[,forget]]
   sysprep state     [--root DIR] [--json]     show the image state
+  sysprep verify    [--root DIR | --image FILE] [--json] [--fingerprints FILE] [--record]
+                                              prove the seal: the original machine's identity, secrets,
+                                              keys and ids no package owns, anywhere (exit 1: findings)
   sysprep providers [--root DIR] [--json]     list built-in and registered providers
   sysprep rearm     [--root DIR]              accept an upgraded OS as the image's OS
   sysprep                                     on a terminal: the System Preparation Tool dialog
@@ -35,6 +38,9 @@ Options (case-insensitive; /name, -name and --name are the same; /name:VALUE, --
                      applied left to right; repeatable. Without it: the defaults (marked * below).
   --keep-user-accounts U,…    user-account provider: never remove these accounts.
   --remove-user-accounts U,…  user-account provider: remove only these accounts (keep wins).
+  --verify MODE      /generalize ends with a verify of the sealed image: warn (the default: findings are
+                     warnings), fail (findings fail the run: UNDEPLOYABLE), off; ",forget" also removes
+                     the fingerprint record afterwards. See docs/verify.md.
   --help, /?         this text.   --version  the version.
 
 Exit codes: 0 done; 1 a provider failed (state stays IMAGE_STATE_UNDEPLOYABLE; rerun to finish);

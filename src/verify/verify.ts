@@ -107,7 +107,12 @@ const PACKAGE_INDEXES = /^\/var\/(lib\/apt\/lists|cache\/apt|lib\/dnf|cache\/dnf
 
 /** The first `max` bytes of a file, as latin1 text (what the secret rules read). */
 function readHead(host: string, max: number): string {
-  const fd = nodefs.openSync(host, nodefs.constants.O_RDONLY | nodefs.constants.O_NOFOLLOW | nodefs.constants.O_NONBLOCK);
+  let fd: number;
+  try {
+    fd = nodefs.openSync(host, nodefs.constants.O_RDONLY | nodefs.constants.O_NOFOLLOW | nodefs.constants.O_NONBLOCK);
+  } catch {
+    return ''; // gone since it was scanned a moment ago
+  }
   try {
     const buf = Buffer.allocUnsafe(Math.min(max, nodefs.fstatSync(fd).size));
     const n = nodefs.readSync(fd, buf, 0, buf.length, 0);
@@ -123,6 +128,8 @@ export async function verifyTarget(fs: RootFs, options: VerifyOptions = {}): Pro
   const allow = options.allow ?? readAllowList(fs);
   const pkgs = packageFiles(fs);
   const matcher = options.record ? new Matcher(options.record) : undefined;
+  // without a record the files are still read (compressed ones inside) for the secret rules
+  const nothingRecorded = new Matcher({ format: 'sysprep-fingerprints', version: 1, recordedAt: '', salt: '', fingerprints: [] });
   const rules = await loadSecretRules();
   const ctx: SecretContext = { keepAccounts: options.keepAccounts ?? options.record?.keepAccounts ?? [] };
   const findings: Finding[] = [];
@@ -161,9 +168,7 @@ export async function verifyTarget(fs: RootFs, options: VerifyOptions = {}): Pro
       if (inside) t.chunks.push(Buffer.from(part));
       t.size += part.length;
     };
-    const r = matcher
-      ? await scanFile(e.host, e.st, matcher, onText)
-      : await scanFile(e.host, e.st, new Matcher({ format: 'sysprep-fingerprints', version: 1, recordedAt: '', salt: '', fingerprints: [] }), onText);
+    const r = await scanFile(e.host, e.st, matcher ?? nothingRecorded, onText);
     for (const n of r.notes) notes.push({ path: e.path, message: n, ...(r.unscanned ? { unscanned: true as const } : {}) });
     if (r.unscanned) unscanned++;
 

@@ -20,6 +20,8 @@ import type { Fingerprint, FingerprintRecord, Form } from './fingerprints.js';
 import type { Place } from './types.js';
 
 const CHUNK = 1 << 20;
+/** places kept a fingerprint and stream (the rest are counted): a log that names the host on every line */
+export const MAX_PLACES = 1000;
 /** what is decompressed of one file at most (a compressed bomb is cut there, and says so) */
 export const MAX_INFLATED = 1 << 30;
 
@@ -62,13 +64,23 @@ export class Matcher {
     this.minLen = Math.max(MIN_TOKEN, min);
   }
 
+  /** digests already taken: a log names the host on every line (bounded: cleared when full) */
+  private readonly seen = new Map<string, Fingerprint | null>();
+
   /** the fingerprint a token (of this class, length and key) is, confirmed by digest */
   confirm(cls: TokenClass, len: number, key: number, text: () => string): Fingerprint | undefined {
     if (!this.lens[cls][len]) return undefined;
     const list = this.keys[cls].get((key ^ len) >>> 0);
     if (!list) return undefined;
-    const digest = tokenDigest(this.salt, cls, text());
-    return list.find((x) => x.form.digest === digest)?.fp;
+    const t = text();
+    const id = `${cls}${t}`;
+    const known = this.seen.get(id);
+    if (known !== undefined) return known ?? undefined;
+    const digest = tokenDigest(this.salt, cls, t);
+    const fp = list.find((x) => x.form.digest === digest)?.fp;
+    if (this.seen.size >= 10_000) this.seen.clear();
+    this.seen.set(id, fp ?? null);
+    return fp;
   }
 
   /** tokens of a file name (a journal directory named after the machine id) */
@@ -93,7 +105,10 @@ export class TokenStream {
   private carry = 0;
   /** stream offset of work[0] */
   private base = 0;
+  /** each place a fingerprint is, up to MAX_PLACES a fingerprint; `more` counts the rest (memory stays flat) */
   readonly found: { fp: Fingerprint; offset: number }[] = [];
+  readonly more = new Map<Fingerprint, number>();
+  private readonly places = new Map<Fingerprint, number>();
 
   constructor(private readonly m: Matcher) {}
 
@@ -224,6 +239,12 @@ export class TokenStream {
     if (!fp) return;
     // a host name is no part of an identifier (amdgpu's golden_settings is no host called golden)
     if (fp.common && cls === 'w' && (buf[start - 1] === 0x5f || buf[start - 1] === 0x2d || buf[end] === 0x5f || buf[end] === 0x2d)) return;
+    const n = this.places.get(fp) ?? 0;
+    if (n >= MAX_PLACES) {
+      this.more.set(fp, (this.more.get(fp) ?? 0) + 1);
+      return;
+    }
+    this.places.set(fp, n + 1);
     this.found.push({ fp, offset: this.base + start });
   }
 }
@@ -262,7 +283,7 @@ function initramfsPayload(host: string, size: number): { at: number; kind: Compr
 
 export interface FileResult {
   /** `text`: the stream the match is in has no NUL in its first 8 KiB (inflated streams; the file's own is `FileResult.text`) */
-  matches: { fp: Fingerprint; place: Place; text?: boolean }[];
+  matches: { fp: Fingerprint; place: Place; text?: boolean; more?: number }[];
   notes: string[];
   unscanned?: true;
   /** the file's first bytes have no NUL: lines are counted */
@@ -270,7 +291,7 @@ export interface FileResult {
 }
 
 /** Stream what a compressed file (from byte `at`) holds into a token stream. */
-async function scanInflated(host: string, at: number, kind: Compression, m: Matcher, onText?: (chunk: Buffer) => void): Promise<{ found: TokenStream['found']; note?: string; text: boolean }> {
+async function scanInflated(host: string, at: number, kind: Compression, m: Matcher, onText?: (chunk: Buffer) => void): Promise<{ found: TokenStream['found']; more?: TokenStream['more']; note?: string; text: boolean }> {
   const ts = new TokenStream(m);
   let text: boolean | undefined;
   const sniff = (chunk: Buffer) => {
@@ -293,7 +314,7 @@ async function scanInflated(host: string, at: number, kind: Compression, m: Matc
         onText?.(out);
         ts.feed(out);
         ts.end();
-        return { found: ts.found, text: text ?? true };
+        return { found: ts.found, more: ts.more, text: text ?? true };
       } catch (err) {
         // too big once inflated, or damaged: streamed below, which says which
         if ((err as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') {
@@ -353,7 +374,7 @@ async function scanInflated(host: string, at: number, kind: Compression, m: Matc
     });
   });
   ts.end();
-  return { found: ts.found, ...(note ? { note } : {}), text: text ?? true };
+  return { found: ts.found, more: ts.more, ...(note ? { note } : {}), text: text ?? true };
 }
 
 /**
@@ -396,6 +417,7 @@ export async function scanFile(host: string, st: nodefs.Stats, m: Matcher, onTex
     });
     ts.end();
     for (const f of ts.found) result.matches.push({ fp: f.fp, place: { offset: f.offset } });
+    for (const [fp, more] of ts.more) result.matches.push({ fp, place: { offset: -1 }, more });
   } catch (err) {
     result.notes.push(`could not be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     result.unscanned = true;
@@ -412,6 +434,7 @@ export async function scanFile(host: string, st: nodefs.Stats, m: Matcher, onTex
   if (payload) {
     const r = await scanInflated(host, payload.at, payload.kind, m, onText ? (c) => onText(c, payload.kind) : undefined);
     for (const f of r.found) result.matches.push({ fp: f.fp, place: { inside: payload.kind, offset: f.offset }, text: r.text });
+    for (const [fp, more] of r.more ?? []) result.matches.push({ fp, place: { inside: payload.kind, offset: -1 }, text: r.text, more });
     if (r.note) result.notes.push(r.note);
   }
   return result;

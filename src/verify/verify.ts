@@ -176,7 +176,7 @@ export async function verifyTarget(fs: RootFs, options: VerifyOptions = {}): Pro
     if (matcher) {
       const named = matcher.matchName(e.path);
       if (named) fileFindings.push({ kind: 'fingerprint', path: e.path, place: { name: true }, rule: named.what, severity: SEVERITY[named.what] ?? 'high', message: `its name holds ${describe(named.what, named.from)}` });
-      const plain = r.matches.filter((x) => !x.place.inside && x.place.offset !== undefined).map((x) => x.place.offset!);
+      const plain = r.matches.filter((x) => !x.place.inside && x.place.offset !== undefined && x.place.offset >= 0).map((x) => x.place.offset!);
       const lines = r.text && plain.length ? linesAt(e.host, plain) : new Map<number, number>();
       // one finding a fingerprint and stream of the file, at its first place, with how many there are
       const groups = new Map<string, Finding>();
@@ -188,7 +188,7 @@ export async function verifyTarget(fs: RootFs, options: VerifyOptions = {}): Pro
         const id = `${x.fp.what}\0${place.inside ?? ''}\0${x.fp.file && !place.offset ? 'file' : ''}`;
         const g = groups.get(id);
         if (g) {
-          g.count = (g.count ?? 1) + 1;
+          g.count = (g.count ?? 1) + (x.more ?? 1);
           continue;
         }
         groups.set(id, { kind: 'fingerprint', path: e.path, place, rule: x.fp.what, severity: SEVERITY[x.fp.what] ?? 'high', message: `${x.fp.file && !x.place.offset ? 'a copy of ' : ''}${describe(x.fp.what, x.fp.from)}` });

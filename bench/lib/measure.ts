@@ -20,7 +20,12 @@ export interface Sample {
   /** largest summed RSS of the child's process tree seen by sampling, KiB (when sampled) */
   treeRssKiB?: number;
   status: number;
+  /** stdout and stderr as they came */
   output: string;
+  /** stdout alone (for a tool's machine-readable report) */
+  stdout: string;
+  /** the child was killed after MeasureOptions.timeoutMs */
+  timedOut?: boolean;
   /** sysprep only: time of `sync -f ROOT` right after the run (not part of `seconds`) */
   syncSeconds?: number;
 }
@@ -29,7 +34,7 @@ export interface MeasureOptions {
   env?: NodeJS.ProcessEnv;
   /** sample the process tree's summed RSS every 100 ms */
   sampleTree?: boolean;
-  /** SIGKILL the child after this long */
+  /** SIGKILL the child and its descendants after this long */
   timeoutMs: number;
 }
 
@@ -75,6 +80,25 @@ export function treeRss(root: number): number {
   return sum;
 }
 
+/** SIGKILL `root` and all its descendants (the tool under /usr/bin/time, and what it started). */
+function killTree(root: number): void {
+  const children = processChildren();
+  const all: number[] = [];
+  const todo = [root];
+  while (todo.length) {
+    const pid = todo.pop()!;
+    all.push(pid);
+    todo.push(...(children.get(pid) ?? []));
+  }
+  for (const pid of all) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
 /** /usr/bin/time's figures from its -o file (NaN when missing); the file is removed. */
 function readTimeFile(timeFile: string): { maxRssKiB: number; cpuSeconds: number } {
   try {
@@ -95,17 +119,23 @@ export function measure(cmd: string, args: string[], options: MeasureOptions): P
   fs.rmSync(timeFile, { force: true });
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    const outChunks: Buffer[] = [];
     let peakTree = 0;
     let timer: NodeJS.Timeout | undefined;
     const started = process.hrtime.bigint();
     const child = spawn(TIME, ['-o', timeFile, '-f', '%M %U %S', cmd, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (b: Buffer) => chunks.push(b));
+    child.stdout.on('data', (b: Buffer) => (chunks.push(b), outChunks.push(b)));
     child.stderr.on('data', (b: Buffer) => chunks.push(b));
     if (sampleTree && child.pid) {
       const pid = child.pid;
       timer = setInterval(() => (peakTree = Math.max(peakTree, treeRss(pid))), 100);
     }
-    const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    let timedOut = false;
+    const killer = setTimeout(() => {
+      timedOut = true;
+      // the whole tree: killing /usr/bin/time alone leaves the tool running, holding the pipes open
+      if (child.pid) killTree(child.pid);
+    }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -116,7 +146,9 @@ export function measure(cmd: string, args: string[], options: MeasureOptions): P
         ...readTimeFile(timeFile),
         ...(sampleTree ? { treeRssKiB: peakTree } : {}),
         status: code ?? (signal ? 128 : -1),
+        ...(timedOut ? { timedOut } : {}),
         output: Buffer.concat(chunks).toString('utf8'),
+        stdout: Buffer.concat(outChunks).toString('utf8'),
       });
     });
   });

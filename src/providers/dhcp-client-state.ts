@@ -23,7 +23,6 @@ export default defineProvider({
   id: 'dhcp-client-state',
   summary: 'Remove DHCP client leases and DUIDs (dhclient, dhcpcd, systemd-networkd, wicked)',
   pass: 'generalize',
-  identity: ['/var/lib/dhcp/dhclient*.leases', '/var/lib/dhclient/*.lease*', '/var/lib/systemd/netif/leases/*', '/var/lib/NetworkManager/*.lease'],
   defaultEnabled: true,
   run(ctx) {
     let n = 0;

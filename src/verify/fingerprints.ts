@@ -122,6 +122,8 @@ function sshPublicForms(line: string): { type: string; forms: { cls: TokenClass;
       { cls: 'b', text: m[2]! },
       { cls: 'b', text: sha },
       { cls: 's', text: md5.match(/../g)!.join(':') },
+      // as ssh-keygen -l -E md5 and sshd's log write it
+      { cls: 's', text: `md5:${md5.match(/../g)!.join(':')}` },
       { cls: 'w', text: md5 },
     ],
   };
@@ -263,8 +265,9 @@ export function recordFingerprints(fs: RootFs): FingerprintRecord {
           r.addFile('identity-file', p, b, provider.id);
           continue;
         }
-        // the ids in it: tokens that hold a digit and are long enough not to be a word
-        const ids = tokensOf(b, 8).filter((t) => /\d/.test(t.text) && (t.cls !== 'b' || /[+/=]/.test(t.text) || t.text.length >= 16));
+        // the ids in it: tokens that hold a digit and are long enough not to be a word (not an IPv4
+        // address: a leased one is recorded from the lease itself, a router's or a server's is no identity)
+        const ids = tokensOf(b, 8).filter((t) => /\d/.test(t.text) && !/^\d{1,3}(_\d{1,3}){3}$/.test(t.text) && (t.cls !== 'b' || /[+/=]/.test(t.text) || t.text.length >= 16));
         r.add('identity-file', p, ids.map((t) => ({ cls: t.cls, text: t.text })), { provider: provider.id });
         if (b.length >= 16) r.addFile('identity-file', p, b, provider.id);
       }

@@ -3,6 +3,7 @@
  * spelling of a value is found, in any chunking of a stream, and nothing else is.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -62,6 +63,18 @@ test('a recorded machine: every spelling of its MAC, id and name is found, and a
     w('/etc/hostname', 'build-host7\n');
     w('/etc/hosts', '127.0.0.1 localhost\n127.0.1.1 build-host7.corp.example build-host7\n');
     w('/etc/udev/rules.d/70-persistent-net.rules', 'ATTR{address}=="52:54:00:ab:cd:ef", NAME="eth0"\n');
+    w('/var/lib/dhcp/dhclient.eth0.leases', 'lease {\n  fixed-address 10.20.30.40;\n  option routers 10.20.30.1;\n}\n');
+    w('/var/lib/dhcp/dhclient6.leases', 'default-duid "\\000\\001\\000\\001\\052\\053\\054\\055RT\\000\\253\\315\\357";\n');
+    const keygen = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'root@build-host7', '-f', path.join(root, 'key')]);
+    assert.equal(keygen.status, 0, 'ssh-keygen is needed');
+    w('/etc/ssh/ssh_host_ed25519_key.pub', fs.readFileSync(path.join(root, 'key.pub'), 'utf8'));
+    w('/etc/ssh/ssh_host_ed25519_key', fs.readFileSync(path.join(root, 'key'), 'utf8'));
+    const blob = fs.readFileSync(path.join(root, 'key.pub'), 'utf8').split(' ')[1]!;
+    const sha = spawnSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', path.join(root, 'key.pub')], { encoding: 'utf8' }).stdout.split(' ')[1]!;
+    const md5 = spawnSync('ssh-keygen', ['-l', '-E', 'md5', '-f', path.join(root, 'key.pub')], { encoding: 'utf8' }).stdout.split(' ')[1]!;
+    const other = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(root, 'other')]);
+    assert.equal(other.status, 0);
+    const otherBlob = fs.readFileSync(path.join(root, 'other.pub'), 'utf8').split(' ')[1]!;
     const rec = recordFingerprints(new RootFs(root));
     const m = new Matcher(rec);
     const cases: [string, string | undefined][] = [
@@ -79,6 +92,15 @@ test('a recorded machine: every spelling of its MAC, id and name is found, and a
       ['BUILD-HOST7.corp.example.', 'host-name'],
       ['build-host70', undefined],
       ['rebuild-host7s', undefined],
+      ['DHCPACK of 10.20.30.40 from', 'ip-address'],
+      ['lease 10-20-30-40', 'ip-address'],
+      ['the router 10.20.30.1 is no identity', undefined],
+      ['duid 00:01:00:01:2a:2b:2c:2d:52:54:00:ab:cd:ef', 'duid'],
+      ['duid 00:01:00:01:2a:2b:2c:2d:52:54:00:ab:cd:e0', undefined],
+      [`known_hosts: prod ssh-ed25519 ${blob}`, 'ssh-host-key:ed25519'],
+      [`Accepted key ED25519 ${sha}`, 'ssh-host-key:ed25519'],
+      [`fingerprint ${md5}`, 'ssh-host-key:ed25519'],
+      [`another key ssh-ed25519 ${otherBlob}`, undefined],
     ];
     for (const [text, what] of cases) {
       const ts = new TokenStream(m);

@@ -9,7 +9,8 @@
  *   or a DUID written as bare hex (`525400123456`, upper or lower case);
  * - `s` (separated): words joined by single `.`, `:`, `-` or `_`, case folded, every separator read
  *   as `_`: so `52:54:00:12:34:56`, `52-54-00-12-34-56` and `52_54_00_12_34_56` are one token, as are
- *   `10.0.0.20` and the `10-0-0-20` of `ip-10-0-0-20`, a UUID, an FQDN, an MD5 key fingerprint;
+ *   `10.0.0.20` and `10-0-0-20`, a UUID, an FQDN, an MD5 key fingerprint (a run is one token whole:
+ *   the address inside `ip-10-0-0-20.ec2.internal` is not looked up on its own);
  * - `b` (base64): letters, digits, `+` and `/`, then up to two `=`, case kept: SSH key blobs, SHA256
  *   key fingerprints, the lines of a PEM or OpenSSH private key.
  * A token is looked up by a 32-bit hash and its length first (cheap, in the scan's inner loop), then

@@ -23,7 +23,53 @@ export function providersMarkdown(): string {
     }
     out.push('');
   }
+  out.push(PACKAGES_SECTION);
   return out.join('\n');
 }
+
+/**
+ * What real Debian packages make for the machine they are installed on, as found on the
+ * real-packages root (test/fixtures/package-roots.ts: apt in a chroot, then a first boot in QEMU, the
+ * tree compared with dpkg's file lists), and what sysprep does with each (issue 12).
+ * test/integration/package-identity.test.ts proves it: two clones boot, each with its own value of
+ * every item, and no unit failed.
+ */
+const PACKAGES_SECTION = `## What packages make for the machine (bookworm)
+
+Found by installing each package with apt into a debootstrap root, booting it once in QEMU so every
+service started, and listing what appeared outside the packages' dpkg file lists
+(\`test/fixtures/package-roots.ts\`). *Made at*: postinst (apt) or first start (boot). *First boot*:
+what the clone does — **made** by the keys unit (\`sysprep-host-keys.service\`, beside the boot, ordered
+before the units named in its drop-in) with the package's own tool and options, or **by the package** at
+its own first start.
+
+| package | what it makes | made at | provider | first boot |
+|---|---|---|---|---|
+| openssh-server | host keys /etc/ssh/ssh_host_*_key | postinst | \`ssh-hostkeys\` | made (ssh-keygen, the types sshd uses) |
+| ssl-cert | snakeoil pair ssl-cert-snakeoil.{key,pem} and its hash link | postinst | \`ssl-cert-snakeoil\` | made (\`make-ssl-cert generate-default-snakeoil --force-overwrite\`, for the clone's name) |
+| dropbear | /etc/dropbear/dropbear_{rsa,ecdsa,ed25519}_host_key | postinst | \`ssh-hostkeys\` | made (\`dropbearconvert\` of the clone's OpenSSH keys, or \`dropbearkey\`, as the postinst) |
+| open-iscsi | InitiatorName in /etc/iscsi/initiatorname.iscsi, and its copy in the initramfs | postinst | \`iscsi-initiator-name\` (rebuilds the initramfs) | made (\`iscsi-iname -p iqn.1993-08.org.debian:01\`, the postinst's file) |
+| nvme-cli | /etc/nvme/hostnqn, /etc/nvme/hostid | postinst | \`nvme-host-id\` | made (\`nvme gen-hostnqn\`, \`uuidgen\`) |
+| snmpd | oldEngineID in /var/lib/snmp/snmpd.conf | first start | \`snmp-engine-id\` (kept, with a warning, when SNMPv3 users depend on it) | by snmpd |
+| munge | /etc/munge/munge.key; /var/lib/munge/munged.seed | postinst; first start | \`munge-key\` | key made (\`mungekey\`, owner munge, 0400); seed by munged |
+| bind9 | /etc/bind/rndc.key | postinst | \`bind-rndc-key\` | made (\`rndc-confgen -a\`, root:bind 0640) |
+| xrdp | /etc/xrdp/rsakeys.ini (cert.pem, key.pem: links to the snakeoil pair) | postinst | \`xrdp-keys\` | made (\`xrdp-keygen xrdp\`, owner xrdp) |
+| rabbitmq-server | /var/lib/rabbitmq/.erlang.cookie; the node database mnesia/rabbit@HOST and logs | postinst; first start | \`rabbitmq-cookie\`, \`rabbitmq-node\` | cookie made (\`openssl rand -base64 42\`); the clone's node starts its own database |
+| yggdrasil | PublicKey/PrivateKey in /etc/yggdrasil/yggdrasil.conf (\`yggdrasil -genconf\`, the documented set-up) | set-up | \`yggdrasil-keys\` | made (a new pair from \`yggdrasil -genconf\` in the marked lines) |
+| openvswitch-switch | /etc/openvswitch/system-id.conf; external_ids system-id and hostname in conf.db | first start | \`openvswitch-ids\` (ovsdb-tool transact + compact) | by ovs-ctl (\`--system-id=random\`, record-hostname) |
+| i2pd | router.keys, router.info, ntcp2.keys, ssu2.keys, client tunnels' keys | first start | \`i2pd-keys\` | by i2pd |
+| tor | /var/lib/tor/state (entry guards); a relay's keys/ | first start | \`tor-state\` | by tor |
+| samba | machine SID in /var/lib/samba/private/secrets.tdb; browse.dat names the host | first start | \`samba-db-log\` | by smbd/nmbd |
+| docker.io | /etc/docker/key.json (20.10's engine key) | first start | \`docker\` | by dockerd |
+| netdata-core | registry/netdata.public.unique.id, netdata.api.key, the GUID in netdata-meta.db | first start | \`netdata\` | by netdata |
+| postgresql | the cluster's system identifier (global/pg_control) | postinst (pg_createcluster) | \`postgresql-cluster\` (opt-in: the cluster's data goes) | made (initdb as postgres, the cluster's locale) when selected; otherwise \`sysprep verify\` reports it with this fix |
+| slapd | the directory database (/var/lib/ldap) with its entryUUIDs, and cn=config with the admin password hash | postinst | none: a decision | the directory is data the builder made for the clones; a replica gets its identity from syncrepl, not from the image |
+| chrony | /etc/chrony/chrony.keys (copied from the package's template, the same everywhere); chrony.drift (the clock's rate) | postinst; first start | none: not identity | — |
+| unbound | /var/lib/unbound/root.key (the DNSSEC root trust anchor, the same everywhere); control over a Unix socket, no keys | postinst | none: not identity | — |
+
+Generic safety net: \`sysprep verify\` flags files under /etc and /var/lib that no package owns and that
+look like keys or ids (rules \`unowned/key\`, \`unowned/id\`; a PostgreSQL \`pg_control\` by its
+name and size); on the sealed real-packages root the only such finding is the PostgreSQL cluster.
+`;
 
 if (process.argv[1]?.endsWith('provider-docs.js')) process.stdout.write(providersMarkdown());

@@ -200,6 +200,7 @@ export function runnerConstants(): [name: string, value: string][] {
     ['OOBE_MARKER', MARKERS.oobeInProgress],
     ['LOGON_PENDING', MARKERS.logonPending],
     ['HOST_KEYS_PENDING', MARKERS.hostKeysPending],
+    ['HOST_KEYS_DONE', MARKERS.hostKeysDone],
     ['AUTOLOGON', MARKERS.autologon],
     ['FIRST_LOGON', MARKERS.firstLogonCommands],
     ['PRESET_GUARD', PATHS.presetGuard],

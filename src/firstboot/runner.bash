@@ -18,7 +18,7 @@
 # systemd distribution, and the image's own tools (ssh-keygen, useradd, chpasswd) do the work.
 #
 #   firstboot specialize | oobe | audit    a phase, as its unit starts it
-#   firstboot host-keys                    this clone's SSH host keys (a unit of their own)
+#   firstboot host-keys                    this clone's SSH host keys and packages' keys (a unit of their own)
 #   firstboot logon                        the login hook: FirstLogonCommands, audit mode's auditUser
 #   firstboot getty TTY [AGETTY ARGS...]   a console getty with AutoLogon's remaining count
 #   firstboot do ID OP [ARGS...]           one step of the current phase (the interactive OOBE)
@@ -50,6 +50,7 @@ readonly \
   OOBE_MARKER=/var/lib/sysprep/state/oobe.inprogress \
   LOGON_PENDING=/var/lib/sysprep/state/logon-pending \
   HOST_KEYS_PENDING=/var/lib/sysprep/state/host-keys.pending \
+  HOST_KEYS_DONE=/var/lib/sysprep/state/host-keys.done \
   AUTOLOGON=/var/lib/sysprep/state/autologon \
   FIRST_LOGON=/var/lib/sysprep/firstlogon/commands \
   PRESET_GUARD=/etc/systemd/system-preset/00-sysprep-first-boot.preset \
@@ -366,38 +367,82 @@ op_chassis() { # CHASSIS WHY
 }
 
 # ------------------------------------------------------------------------------------------------
-# SSH host keys: the types the image's sshd uses (the planner read its HostKey lines into
-# plans/host-keys), made by a unit of their own beside the rest of the boot: ssh-keygen needs seconds
-# of CPU for an RSA key, and only sshd waits for it. Each key is written under a temporary name and
-# renamed with its .pub once complete: a power loss never leaves half a key behind.
+# This clone's keys, beside the rest of the boot, in a unit of their own (sysprep-host-keys.service):
+# - the SSH host keys of the types the image's sshd uses (the planner read its HostKey lines into
+#   plans/host-keys): ssh-keygen needs seconds of CPU for an RSA key, and only sshd waits for it. Each
+#   key is written under a temporary name and renamed with its .pub once complete: a power loss never
+#   leaves half a key behind.
+# - what packages made for the golden machine and a generalize provider removed (`make` records: the
+#   snakeoil certificate, Dropbear's host keys, the iSCSI initiator name …), made again by the
+#   package's own tool. The unit is ordered before the units that use them (a drop-in the seal wrote).
+#   Each one made is recorded in HOST_KEYS_DONE, so a power loss repeats only what was not finished.
 
-# One record of the host-keys plan (read_records' handler): a key's type and file, or the host name.
+# One record of the host-keys plan (read_records' handler): a key's type and file, the host name, or
+# a package's key or id to make (ID OUT PROGRAM ARGS...; OUT is '' or the file the command names @out).
 host_keys_record() { # KIND FIELD...
   case $1/$# in
   name/2) [[ $2 =~ ^[a-z0-9][a-z0-9.-]{0,252}$ ]] && host_name=$2 ;;
   key/3) [[ $2 =~ ^(rsa|ecdsa|ed25519|dsa)$ && $3 == /* && $3 != *[[:space:]]* ]] && host_keys+=("$2" "$3") ;;
+  make/*)
+    (($# >= 4)) && [[ $2 =~ ^[a-z0-9][a-z0-9._-]{0,99}$ && $4 == /* ]] || return 1
+    [[ -z $3 || ($3 == /* && $3 != *[[:space:]]*) ]] || return 1
+    makes+=("$(($# - 1))" "${@:2}") ;;
   *) return 1 ;;
   esac
+}
+
+# Make the packages' keys and ids of the plan (`makes`: COUNT ID OUT ARGV... groups), each once.
+make_package_keys() {
+  local n id out tmp i started rc
+  local -a argv
+  set -- "${makes[@]}"
+  while (($# >= 4)); do
+    n=$1 id=$2 out=$3
+    argv=("${@:4:n-2}")
+    shift $((n + 1))
+    [[ -f $HOST_KEYS_DONE ]] && grep -qxF -- "$id" "$HOST_KEYS_DONE" && continue
+    if [[ ! -x ${argv[0]} ]]; then
+      log_warn "package-keys: $id: ${argv[0]} is not in the image; not made"
+      continue
+    fi
+    tmp=''
+    if [[ -n $out ]]; then
+      tmp=${out%/*}/.${out##*/}.sysprep-$$
+      rm -f -- "${out%/*}/.${out##*/}".sysprep-*
+      for i in "${!argv[@]}"; do [[ ${argv[i]} == @out ]] && argv[i]=$tmp; done
+    fi
+    started=$SECONDS
+    "${argv[@]}" </dev/null >>"$PANTHER/package-keys.out" 2>&1
+    rc=$?
+    if ((rc != 0)) || { [[ -n $tmp ]] && ! { [[ -e $tmp ]] && sync -- "$tmp" && mv -f -- "$tmp" "$out"; }; }; then
+      [[ -n $tmp ]] && rm -f -- "$tmp"
+      # the service that needs it will say so too; the other keys are still made
+      log_error "package-keys: $id: ${argv[*]} failed (exit code $rc; its output is in $PANTHER/package-keys.out)"
+      say "could not make $id (see $PANTHER/setuperr.log)"
+      continue
+    fi
+    printf '%s\n' "$id" >>"$HOST_KEYS_DONE" && sync -- "$HOST_KEYS_DONE"
+    log_info "package-keys: made $id in $((SECONDS - started)) s${out:+ ($out)}"
+  done
 }
 
 phase_host_keys() {
   local host type file tmp list i
   local host_name='' # the clone's name when the plan knew it (ComputerName)
-  local -a host_keys=() made=()
+  local -a host_keys=() made=() makes=()
   PHASE='host-keys'
   [[ -e $HOST_KEYS_PENDING ]] || return 0
   open_logs
   RUNNING='host-keys'
-  if ! type -P ssh-keygen >/dev/null || [[ ! -d /etc/ssh ]]; then
-    log_info 'ssh-host-keys: none needed (no ssh-keygen or /etc/ssh)'
-    rm -f -- "$HOST_KEYS_PENDING"
-    return 0
-  fi
-  # the plan's records (`name` HOST, `key` TYPE FILE); without a readable one, the usual three
+  # the plan's records (`name` HOST, `key` TYPE FILE, `make` ID OUT ARGV...); without a readable one, the usual three
   if [[ ! -f $PLAN_DIR/host-keys ]] || ! read_records "$PLAN_DIR/host-keys" "$HOST_KEYS_FORMAT" host_keys_record; then
     [[ -f $PLAN_DIR/host-keys ]] && log_warn "ssh-host-keys: $PLAN_DIR/host-keys cannot be read; making the usual keys"
-    host_name=''
+    host_name='' makes=()
     host_keys=(rsa /etc/ssh/ssh_host_rsa_key ecdsa /etc/ssh/ssh_host_ecdsa_key ed25519 /etc/ssh/ssh_host_ed25519_key)
+  fi
+  if ! type -P ssh-keygen >/dev/null || [[ ! -d /etc/ssh ]]; then
+    log_info 'ssh-host-keys: none needed (no ssh-keygen or /etc/ssh)'
+    host_keys=()
   fi
   # what a power loss (or a shutdown) left of a key being made
   local stale
@@ -421,8 +466,10 @@ phase_host_keys() {
   # the keys name the clone, as Debian's and cloud-init's do (root@HOST). The unit starts beside
   # specialize, whose first step writes the name: the plan's name is used when the seal knew it
   # (ComputerName), and the comment corrected when specialize chose another (a generated name, an
-  # answer file found at boot)
-  for ((i = 0; i < 100; i++)); do
+  # answer file found at boot). Packages' certificates name the host too: for them, wait longer.
+  local wait=100
+  ((${#makes[@]})) && wait=1200
+  for ((i = 0; i < wait; i++)); do
     [[ -s /etc/hostname ]] && break
     sleep 0.1
   done
@@ -439,12 +486,14 @@ phase_host_keys() {
     fi
     made+=("$file")
   done
-  rm -f -- "$HOST_KEYS_PENDING" || fail ssh-host-keys "could not remove $HOST_KEYS_PENDING"
   if ((${#made[@]})); then
     printf -v list '%s, ' "${made[@]}"
     log_info "ssh-host-keys: generated ${list%, } in $took s"
     say "SSH host keys made: ${list%, }"
   fi
+  ((${#makes[@]})) && make_package_keys
+  rm -f -- "$HOST_KEYS_DONE"
+  rm -f -- "$HOST_KEYS_PENDING" || fail ssh-host-keys "could not remove $HOST_KEYS_PENDING"
   phase_done
 }
 

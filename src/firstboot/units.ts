@@ -39,13 +39,16 @@ TimeoutStartSec=infinity
 `;
 
 /**
- * The clone's SSH host keys, beside the rest of the boot (specialize and the OOBE included): an RSA key
- * costs seconds of CPU (many under emulation), and only sshd needs to wait for it. Pulled in while the
- * keys are pending (a marker the seal leaves, removed once they exist), so a power loss in the
- * middle is made good at the next boot, whatever the image state by then.
+ * The clone's keys, beside the rest of the boot (specialize and the OOBE included): the SSH host keys,
+ * and what packages made for the golden machine that generalize removed (the snakeoil pair, Dropbear's
+ * keys, the iSCSI initiator name …: Provider.regenerate). An RSA key costs seconds of CPU (many under
+ * emulation), and only the units that use a key need to wait for it: sshd here, the packages' units
+ * through a drop-in the seal writes (plan/render.ts). Pulled in while the keys are pending (a marker
+ * the seal leaves, removed once they exist), so a power loss in the middle is made good at the next
+ * boot, whatever the image state by then.
  */
 export const HOST_KEYS_UNIT = `[Unit]
-Description=System Preparation: this clone's SSH host keys
+Description=System Preparation: this clone's SSH host keys and packages' keys
 Documentation=file://${AGENT_DIR}/README
 DefaultDependencies=no
 # as early as the root is writable: the keys and the plan need nothing else

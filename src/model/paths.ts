@@ -55,6 +55,8 @@ export const MARKERS = {
   logonPending: '/var/lib/sysprep/state/logon-pending',
   /** the clone's SSH host keys are still to be made (left by the seal, removed by the host-keys unit) */
   hostKeysPending: '/var/lib/sysprep/state/host-keys.pending',
+  /** the ids of the packages' keys and ids the host-keys unit has made (a line each), until it is done */
+  hostKeysDone: '/var/lib/sysprep/state/host-keys.done',
   /** the steps of the running phase: a "PHASE TARGET TIME" line, then "STEP-ID TIME" lines */
   steps: '/var/lib/sysprep/state/firstboot.steps',
   /** AutoLogon: "USER COUNT" */

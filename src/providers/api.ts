@@ -37,6 +37,27 @@ export interface ProviderContext {
   note(message: string): void;
 }
 
+/**
+ * Something a package makes for the machine it is installed on, made again on each clone at first
+ * boot the way the package itself makes it (issue 12): the package's own tool and options, run by the
+ * runner in the keys unit (sysprep-host-keys.service) beside the rest of the boot, which is ordered
+ * before the units that use it. Built-in words only: no value from an answer file ever goes here.
+ */
+export interface Regeneration {
+  /** names it in the log and in the record of what is done (a word: "ssl-cert-snakeoil") */
+  id: string;
+  /**
+   * the file the command writes, which argv names `@out`: the runner has it write a temporary file
+   * beside it and renames that into place once the command succeeded (a power loss leaves no half
+   * key). '' when the command writes its own files, and is safe to run again (it overwrites them).
+   */
+  out: string;
+  /** the command: an absolute path to a program of the image, then its arguments */
+  argv: readonly string[];
+  /** the units that use what it makes, which start after it */
+  before: readonly string[];
+}
+
 export interface Provider {
   /** kebab-case; the name used by --providers and in logs */
   id: string;
@@ -66,6 +87,13 @@ export interface Provider {
    * copy left anywhere else is found. The ids inside a text file, or a binary file as a whole.
    */
   identity?: readonly string[];
+  /**
+   * Generalize providers that remove what a package made for the golden machine and that the package
+   * does not make again by itself: what the first boot must make on each clone. Asked when the seal
+   * plans the first boot, after the providers ran, of the tree as they left it: an item is given only
+   * where its file is missing and the package's tool is in the image.
+   */
+  regenerate?(fs: RootFs): readonly Regeneration[];
   /** An external provider's entry point for this pass, as the first-boot runner starts it. */
   external?: { command: readonly string[]; timeout: number };
 }

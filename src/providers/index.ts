@@ -6,6 +6,7 @@ import abrtData from './abrt-data.js';
 import atSpool from './at-spool.js';
 import backupFiles from './backup-files.js';
 import bashHistory from './bash-history.js';
+import bindRndcKey from './bind-rndc-key.js';
 import blkidTab from './blkid-tab.js';
 import caCertificates from './ca-certificates.js';
 import chefClient from './chef-client.js';
@@ -25,8 +26,10 @@ import flagReconfiguration from './flag-reconfiguration.js';
 import hardwareState from './hardware-state.js';
 import historyFiles from './history-files.js';
 import hostname from './hostname.js';
+import i2pdKeys from './i2pd-keys.js';
 import initramfsHostonly from './initramfs-hostonly.js';
 import ipaClient from './ipa-client.js';
+import iscsiInitiatorName from './iscsi-initiator-name.js';
 import journal from './journal.js';
 import k3s from './k3s.js';
 import kerberosData from './kerberos-data.js';
@@ -37,18 +40,24 @@ import loginRecords from './login-records.js';
 import lvmSystemDevices from './lvm-system-devices.js';
 import machineId from './machine-id.js';
 import mailSpool from './mail-spool.js';
+import mungeKey from './munge-key.js';
 import netHostname from './net-hostname.js';
 import netHwaddr from './net-hwaddr.js';
 import netdata from './netdata.js';
 import netplan from './netplan.js';
 import networkmanager from './networkmanager.js';
 import nomad from './nomad.js';
+import nvmeHostId from './nvme-host-id.js';
+import openvswitchIds from './openvswitch-ids.js';
 import pacctLog from './pacct-log.js';
 import packageManagerCache from './package-manager-cache.js';
 import pamData from './pam-data.js';
+import postgresqlCluster from './postgresql-cluster.js';
 import passwdBackups from './passwd-backups.js';
 import puppetAgentSsl from './puppet-agent-ssl.js';
 import puppetDataLog from './puppet-data-log.js';
+import rabbitmqCookie from './rabbitmq-cookie.js';
+import rabbitmqNode from './rabbitmq-node.js';
 import randomSeed from './random-seed.js';
 import rhSubscriptionManager from './rh-subscription-manager.js';
 import rhnSystemid from './rhn-systemid.js';
@@ -56,17 +65,22 @@ import rpmDb from './rpm-db.js';
 import saltMinion from './salt-minion.js';
 import sambaDbLog from './samba-db-log.js';
 import smoltUuid from './smolt-uuid.js';
+import snmpEngineId from './snmp-engine-id.js';
 import sshHostkeys from './ssh-hostkeys.js';
 import sshUserdir from './ssh-userdir.js';
+import sslCertSnakeoil from './ssl-cert-snakeoil.js';
 import sssdDbLog from './sssd-db-log.js';
 import tailscale from './tailscale.js';
 import tmpFiles from './tmp-files.js';
+import torState from './tor-state.js';
 import udevPersistentNet from './udev-persistent-net.js';
 import userAccount from './user-account.js';
 import utmp from './utmp.js';
 import wazuhAgent from './wazuh-agent.js';
 import wireguardKeys from './wireguard-keys.js';
 import wireguardNewKeys from './wireguard-new-keys.js';
+import xrdpKeys from './xrdp-keys.js';
+import yggdrasilKeys from './yggdrasil-keys.js';
 import yumUuid from './yum-uuid.js';
 import zabbixAgent from './zabbix-agent.js';
 import zerotier from './zerotier.js';
@@ -77,6 +91,7 @@ export const BUILT_IN_PROVIDERS: readonly Provider[] = [
   atSpool,
   backupFiles,
   bashHistory,
+  bindRndcKey,
   blkidTab,
   caCertificates,
   chefClient,
@@ -96,8 +111,10 @@ export const BUILT_IN_PROVIDERS: readonly Provider[] = [
   hardwareState,
   historyFiles,
   hostname,
+  i2pdKeys,
   initramfsHostonly,
   ipaClient,
+  iscsiInitiatorName,
   journal,
   k3s,
   kerberosData,
@@ -108,18 +125,24 @@ export const BUILT_IN_PROVIDERS: readonly Provider[] = [
   lvmSystemDevices,
   machineId,
   mailSpool,
+  mungeKey,
   netHostname,
   netHwaddr,
   netdata,
   netplan,
   networkmanager,
   nomad,
+  nvmeHostId,
+  openvswitchIds,
   pacctLog,
   packageManagerCache,
   pamData,
+  postgresqlCluster,
   passwdBackups,
   puppetAgentSsl,
   puppetDataLog,
+  rabbitmqCookie,
+  rabbitmqNode,
   randomSeed,
   rhSubscriptionManager,
   rhnSystemid,
@@ -127,17 +150,22 @@ export const BUILT_IN_PROVIDERS: readonly Provider[] = [
   saltMinion,
   sambaDbLog,
   smoltUuid,
+  snmpEngineId,
   sshHostkeys,
   sshUserdir,
+  sslCertSnakeoil,
   sssdDbLog,
   tailscale,
   tmpFiles,
+  torState,
   udevPersistentNet,
   userAccount,
   utmp,
   wazuhAgent,
   wireguardKeys,
   wireguardNewKeys,
+  xrdpKeys,
+  yggdrasilKeys,
   yumUuid,
   zabbixAgent,
   zerotier,

@@ -15,10 +15,10 @@ const netdataConf = () => packageFile('netdata-core', '/etc/netdata/netdata.conf
 const CLAIM_CONF = '[global]\n   url = https://app.netdata.cloud\n   token = SPACE_TOKEN\n   rooms = ROOM_ID\n';
 const GUID = '/var/lib/netdata/registry/netdata.public.unique.id';
 const STATUS = ['/var/lib/netdata/status-netdata.json', '/var/cache/netdata/status-netdata.json'];
+const META = '/var/cache/netdata/netdata-meta.db';
 const CLAIM = ['claimed_id', 'private.pem', 'public.pem'].map((f) => `/var/lib/netdata/cloud.d/${f}`);
 /** Recorded metrics and their metadata: data, kept. */
 const KEEP: Record<string, string> = {
-  '/var/cache/netdata/netdata-meta.db': 'sqlite',
   '/var/cache/netdata/context-meta.db': 'sqlite',
   '/var/cache/netdata/dbengine/journalfile-1-0000000001.njf': 'metrics',
   '/var/lib/netdata/cloud.d/cloud.conf': '[global]\n  enabled = yes\n',
@@ -31,6 +31,7 @@ function layOut(root: string, prefix = ''): void {
   put(root, `${prefix}${GUID}`, '1c5a8f2e-3b4d-11ee-9f0a-525400123456');
   for (const p of STATUS) put(root, `${prefix}${p}`, '{"agent":{"id":"1c5a8f2e-3b4d-11ee-9f0a-525400123456"}}');
   for (const p of CLAIM) put(root, `${prefix}${p}`, `${path.basename(p)} of golden`, 0o600);
+  put(root, `${prefix}${META}`, 'sqlite: host 1c5a8f2e-3b4d-11ee-9f0a-525400123456');
   for (const [p, content] of Object.entries(KEEP)) put(root, `${prefix}${p}`, content);
 }
 
@@ -48,7 +49,7 @@ providerTreeTest('netdata', [
       put(root, '/tmp/status-netdata.json', '{}');
       put(root, '/run/status-netdata.json', '{}');
     },
-    expect: { removed: [GUID, ...STATUS, ...CLAIM, '/tmp/status-netdata.json', '/run/status-netdata.json'] },
+    expect: { removed: [GUID, ...STATUS, ...CLAIM, META, '/tmp/status-netdata.json', '/run/status-netdata.json'] },
     check(root) {
       assertConfigKept(root);
       assert.ok(fs.statSync(at(root, '/var/lib/netdata/cloud.d')).isDirectory(), 'cloud.d stays');
@@ -57,7 +58,7 @@ providerTreeTest('netdata', [
   {
     name: 'a static install below /opt/netdata',
     prepare: (root) => layOut(root, '/opt/netdata'),
-    expect: { removed: [GUID, ...STATUS, ...CLAIM].map((p) => `/opt/netdata${p}`) },
+    expect: { removed: [GUID, ...STATUS, ...CLAIM, META].map((p) => `/opt/netdata${p}`) },
     check: (root) => assertConfigKept(root, '/opt/netdata'),
   },
   {
@@ -67,7 +68,7 @@ providerTreeTest('netdata', [
       fs.rmSync(at(root, GUID));
       fs.symlinkSync('/etc/machine-id', at(root, GUID));
     },
-    expect: { removed: [GUID, ...STATUS, ...CLAIM] },
+    expect: { removed: [GUID, ...STATUS, ...CLAIM, META] },
     check(root) {
       assertConfigKept(root);
       assert.ok(fs.existsSync(at(root, '/etc/machine-id')));

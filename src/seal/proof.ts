@@ -42,6 +42,10 @@ export function redactIdentity(target: Target, log: PantherLog): void {
     const id = target.fs.isFile(p) ? target.fs.readText(p)?.trim().toLowerCase() : undefined;
     if (id && /^[0-9a-f]{32}$/.test(id)) log.redact(id, '<machine-id>');
   }
+  // the host name, in the paths that name it (rabbit@HOST, a log named after the host): a name of at
+  // least eight characters, so that no common word of the log is taken for it
+  const host = target.fs.isFile('/etc/hostname') ? target.fs.readText('/etc/hostname')?.trim().split('.')[0] : undefined;
+  if (host && /^[a-z0-9-]{8,63}$/i.test(host) && host !== 'localhost') log.redact(host, '<host-name>');
 }
 
 /**

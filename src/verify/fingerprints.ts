@@ -14,6 +14,7 @@
  * why the file is root's alone, and why `/generalize` can remove it once the seal is verified.
  */
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { machineUnique } from './unowned.js';
 import type { RootFs } from '../rootfs/rootfs.js';
 import { PATHS } from '../model/paths.js';
 import { allProviders } from '../providers/index.js';
@@ -265,9 +266,11 @@ export function recordFingerprints(fs: RootFs): FingerprintRecord {
           r.addFile('identity-file', p, b, provider.id);
           continue;
         }
-        // the ids in it: tokens that hold a digit and are long enough not to be a word (not an IPv4
-        // address: a leased one is recorded from the lease itself, a router's or a server's is no identity)
-        const ids = tokensOf(b, 8).filter((t) => /\d/.test(t.text) && !/^\d{1,3}(_\d{1,3}){3}$/.test(t.text) && (t.cls !== 'b' || /[+/=]/.test(t.text) || t.text.length >= 16));
+        // the ids in it: tokens that look drawn at random (a UUID, a key, a long random hex run), not
+        // the words and numbers beside them in the file ("hmac-sha256", "65535", an address: a leased
+        // one is recorded from the lease itself, a router's or a server's is no identity)
+        const ids = tokensOf(b, 8).filter((t) => /\d/.test(t.text) && !/^\d{1,3}(_\d{1,3}){3}$/.test(t.text) &&
+          (t.cls !== 'b' || /[+/=]/.test(t.text) || t.text.length >= 16) && machineUnique(t.text));
         r.add('identity-file', p, ids.map((t) => ({ cls: t.cls, text: t.text })), { provider: provider.id });
         if (b.length >= 16) r.addFile('identity-file', p, b, provider.id);
       }

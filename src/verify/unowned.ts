@@ -151,10 +151,17 @@ const anId = (what: string, place: Place = {}): Identity => ({ rule: 'unowned/id
  */
 export function classifyIdentity(name: string, bytes: Buffer): Identity | undefined {
   if (bytes.length === 0) return undefined;
+  if (name === 'pg_control' && bytes.length === PG_CONTROL_SIZE) {
+    // PostgreSQL's control file starts with the cluster's system identifier (64 bits), made by initdb
+    return anId("a PostgreSQL cluster's system identifier (global/pg_control): every clone would be that one cluster", { offset: 0 });
+  }
   const hint = nameHint(name);
   if (isText(bytes)) return classifyText(name, hint, bytes.toString('utf8'), bytes.length);
   return classifyBinary(name, hint, bytes);
 }
+
+/** PG_CONTROL_FILE_SIZE of PostgreSQL's pg_control.h: the file is always exactly this long. */
+const PG_CONTROL_SIZE = 8192;
 
 type Hint = 'secret' | 'id' | undefined;
 
@@ -476,7 +483,7 @@ function tokenKind(token: string): string {
 }
 
 /** An id value that is this machine's: a random token, a UUID, or a long random hex run inside it. */
-function machineUnique(value: string): boolean {
+export function machineUnique(value: string): boolean {
   if (randomToken(value, 64)) return true;
   for (const run of value.match(/[0-9a-f]{12,}/gi) ?? []) {
     if (/[0-9]/.test(run) && /[a-f]/i.test(run) && distinctCount(run.toLowerCase()) >= 6) return true;

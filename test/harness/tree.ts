@@ -5,6 +5,6 @@ export { diff, snapshot, type Entry, type Tree, type TreeDiff } from '../../src/
 export const isSysprepOwn = (p: string) =>
   p === '/var/lib/sysprep' || p.startsWith('/var/lib/sysprep/') ||
   p === '/usr/lib/sysprep' || p.startsWith('/usr/lib/sysprep/') ||
-  /^\/usr\/lib\/systemd\/system\/sysprep-[a-z-]+\.service$/.test(p) ||
+  /^\/usr\/lib\/systemd\/system\/sysprep-[a-z-]+\.service(\.d(\/[a-z-]+\.conf)?)?$/.test(p) ||
   p === '/usr/lib/systemd/system-generators/sysprep-generator' ||
   p === '/etc/profile.d/sysprep.sh' || p === '/usr/sbin/sysprep';

@@ -1,7 +1,7 @@
 /**
  * Real packages that make machine identity when they are installed or first started (issue 11, SPEC 9
- * c): apt installed them in a chroot of a debootstrap root (test/fixtures/package-roots.ts, which
- * records what each step created outside the dpkg lists). Before sysprep handles any of it, the scan
+ * c; issue 12): apt installed them in a chroot of a debootstrap root, which then booted once
+ * (test/fixtures/package-roots.ts, which records what each step created outside the dpkg lists). Before sysprep handles any of it, the scan
  * for unowned identity files finds each package's key or id with its rule, and nothing else but the
  * identity debootstrap itself made. The scan runs on an overlay view and writes nothing to it.
  */
@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import { RootFs } from '../../src/rootfs/rootfs.js';
 import type { Finding } from '../../src/verify/types.js';
 import { unownedIdentityFiles } from '../../src/verify/unowned.js';
+import { attributeFixes } from '../../src/verify/verify.js';
 import { identityPackagesRecord, identityPackagesRoot, PackageRootRecord } from '../fixtures/package-roots.js';
 import { overlayRoot, Scratch } from '../fixtures/used-root.js';
 import { sysprep } from '../harness/sysprep.js';
@@ -58,15 +59,26 @@ function expected(): Expect[] {
     { step: 'ssl-cert', path: '/etc/ssl/private/ssl-cert-snakeoil.key', rule: 'unowned/key', severity: 'high', line: () => lineOf('/etc/ssl/private/ssl-cert-snakeoil.key', /^-----BEGIN .*PRIVATE KEY-----$/) },
     { step: 'ssl-cert', path: '/etc/ssl/certs/ssl-cert-snakeoil.pem', rule: 'unowned/key', severity: 'medium', line: () => 1 },
     { step: 'open-iscsi', path: '/etc/iscsi/initiatorname.iscsi', rule: 'unowned/id', severity: 'medium', line: () => lineOf('/etc/iscsi/initiatorname.iscsi', /^InitiatorName=iqn\./) },
-    // the engine id is made at the first start, not by the postinst: the build starts snmpd once
-    { step: 'snmpd first start', path: '/var/lib/snmp/snmpd.conf', rule: 'unowned/id', severity: 'medium', line: () => lineOf('/var/lib/snmp/snmpd.conf', /^oldEngineID 0x/) },
+    { step: 'nvme-cli', path: '/etc/nvme/hostid', rule: 'unowned/id', severity: 'medium', line: () => 1 },
+    // the engine id is made at the first start, not by the postinst: the build boots the machine once
+    { step: 'first start', path: '/var/lib/snmp/snmpd.conf', rule: 'unowned/id', severity: 'medium', line: () => lineOf('/var/lib/snmp/snmpd.conf', /^oldEngineID 0x/) },
     { step: 'munge', path: '/etc/munge/munge.key', rule: 'unowned/key', severity: 'high' },
+    { step: 'first start', path: '/var/lib/munge/munged.seed', rule: 'unowned/key', severity: 'high' },
     { step: 'bind9', path: '/etc/bind/rndc.key', rule: 'unowned/key', severity: 'high', line: () => lineOf('/etc/bind/rndc.key', /^\s*secret "/) },
+    { step: 'postgresql', path: '/var/lib/postgresql/15/main/global/pg_control', rule: 'unowned/id', severity: 'medium' },
+    { step: 'configuration', path: '/etc/yggdrasil/yggdrasil.conf', rule: 'unowned/key', severity: 'high', line: () => lineOf('/etc/yggdrasil/yggdrasil.conf', /^\s*PrivateKey:/) },
+    { step: 'first start', path: '/etc/openvswitch/system-id.conf', rule: 'unowned/id', severity: 'medium', line: () => 1 },
+    { step: 'rabbitmq-server', path: '/var/lib/rabbitmq/.erlang.cookie', rule: 'unowned/key', severity: 'high', line: () => 1 },
+    { step: 'first start', path: '/var/lib/netdata/netdata.api.key', rule: 'unowned/key', severity: 'high', line: () => 1 },
+    { step: 'first start', path: '/var/lib/netdata/registry/netdata.public.unique.id', rule: 'unowned/id', severity: 'medium', line: () => 1 },
+    { step: 'first start', path: '/var/lib/systemd/random-seed', rule: 'unowned/key', severity: 'high' },
   ];
   // dropbear's postinst makes one host key per type it supports (from OpenSSH's keys, when present)
   for (const p of created('dropbear').filter((x) => /^\/etc\/dropbear\/dropbear_\w+_host_key$/.test(x))) {
     out.push({ step: 'dropbear', path: p, rule: 'unowned/key', severity: 'high' });
   }
+  // i2pd's transport keys and its IRC tunnel's destination keys, at its first start
+  for (const name of ['ntcp2.keys', 'ssu2.keys', 'irc-keys.dat']) out.push({ step: 'first start', path: `/var/lib/i2pd/${name}`, rule: 'unowned/key', severity: 'high' });
   return out;
 }
 
@@ -111,9 +123,21 @@ test('the SSH host keys are found too, and nothing else is', () => {
   assert.deepEqual(findings.map((f) => `${f.path} ${f.rule} ${f.severity}`).sort(), want);
 });
 
+test('the safety net and the providers agree: every file it flags is one a provider removes (the PostgreSQL cluster by an opt-in one)', async (t) => {
+  const copy = findings.map((f) => ({ ...f }));
+  await attributeFixes(view.root, copy);
+  for (const f of copy) {
+    t.diagnostic(`${f.path}: ${f.fix ?? 'no provider'}`);
+    assert.ok(f.fix, `${f.path} (${f.rule}) is handled by a provider`);
+    if (f.path.endsWith('/pg_control')) assert.equal(f.fix, 'provider postgresql-cluster (off by default: --providers defaults,postgresql-cluster)');
+    else assert.match(f.fix, /\(on by default\)$/, f.path);
+  }
+  assert.deepEqual(fs.readdirSync(path.join(path.dirname(view.root), 'upper')), [], 'the dry runs wrote nothing');
+});
+
 test('no message holds the key or the id itself', () => {
   for (const f of findings) {
-    for (const secret of [read('/etc/machine-id').trim(), /InitiatorName=(\S+)/.exec(read('/etc/iscsi/initiatorname.iscsi'))![1]!, /oldEngineID (\S+)/.exec(read('/var/lib/snmp/snmpd.conf'))![1]!]) {
+    for (const secret of [read('/etc/machine-id').trim(), /InitiatorName=(\S+)/.exec(read('/etc/iscsi/initiatorname.iscsi'))![1]!, /oldEngineID (\S+)/.exec(read('/var/lib/snmp/snmpd.conf'))![1]!, read('/etc/nvme/hostid').trim()]) {
       assert.ok(!f.message.includes(secret), `${f.path}: ${f.message}`);
     }
   }

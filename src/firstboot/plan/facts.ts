@@ -2,6 +2,8 @@ import { parseXkbRegistry, type XkbLayout } from '../../answer-file/index.js';
 import { loadTarget } from '../../system/target.js';
 import type { RootFs } from '../../rootfs/rootfs.js';
 import { groupNames, sshHostKeyFiles } from '../../system/host.js';
+import { allProviders } from '../../providers/index.js';
+import type { Regeneration } from '../../providers/api.js';
 
 /** What the planner reads of the image, once. */
 export interface ImageFacts {
@@ -11,6 +13,8 @@ export interface ImageFacts {
   accounts: string[];
   /** the host key types and files its sshd uses */
   hostKeys: { type: string; file: string }[];
+  /** what packages made for the golden machine that the clone makes again (the providers' regenerate) */
+  regenerations: Regeneration[];
   hasEula: boolean;
   zoneinfo(iana: string): boolean;
   /** is the locale compiled in the image (locale-archive or a directory of its own)? */
@@ -50,8 +54,23 @@ export function imageFacts(fs: RootFs): ImageFacts {
     groups: groupNames(fs),
     accounts: target.accounts.map((a) => a.name),
     hostKeys: fs.isDirectory('/etc/ssh') ? sshHostKeyFiles(fs) : [],
+    regenerations: packageRegenerations(fs),
     hasEula: fs.isFile('/etc/sysprep/eula.txt'),
     zoneinfo: (iana) => !iana.includes('..') && fs.isFile(`/usr/share/zoneinfo/${iana}`),
     ...(xkb?.length ? { xkb } : {}),
   };
+}
+
+/**
+ * What the generalize providers say the clone must make again, as they left the tree: each gives an
+ * item only where what it removes is missing and the package's tool is in the image, so an opt-in
+ * provider that did not run gives none.
+ */
+export function packageRegenerations(fs: RootFs): Regeneration[] {
+  const out: Regeneration[] = [];
+  for (const p of allProviders(fs)) {
+    if (p.pass !== 'generalize' || !p.regenerate) continue;
+    out.push(...p.regenerate(fs));
+  }
+  return out;
 }

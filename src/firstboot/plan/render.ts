@@ -1,10 +1,14 @@
 import { PHASE_PASS, type Phase } from '../../model/passes.js';
 import { VERSION } from '../../model/version.js';
 import type { RootFs } from '../../rootfs/rootfs.js';
-import { MARKERS } from '../../model/paths.js';
+import { MARKERS, UNIT_DIR } from '../../model/paths.js';
 import { ImageFacts } from './facts.js';
 import { arityFits, decodeRecords, encodeRecords, FORMATS, signatureOf } from '../contract.js';
 import { PLAN_DIR, Plan, cacheFile, hostKeysFile, planFile } from './types.js';
+
+/** The drop-in that orders the host-keys unit before the units of the packages whose keys it makes. */
+export const HOST_KEYS_DROPIN_DIR = `${UNIT_DIR}/sysprep-host-keys.service.d`;
+export const HOST_KEYS_DROPIN = `${HOST_KEYS_DROPIN_DIR}/sysprep-package-keys.conf`;
 
 /** Writing a plan into the image. */
 /** later phases, whose plans assumed what an earlier phase leaves behind */
@@ -69,8 +73,17 @@ export function writeHostKeysPlan(fs: RootFs, facts: ImageFacts, hostName?: stri
   fs.writeText(hostKeysFile, encodeRecords(FORMATS.hostKeys, [
     ...(hostName ? [['name', hostName] as [string, string]] : []),
     ...facts.hostKeys.map((k): [string, string, string] => ['key', k.type, k.file]),
+    ...facts.regenerations.map((r): [string, ...string[]] => ['make', r.id, r.out, ...r.argv]),
   ]), { mode: 0o600 });
+  // the units that use what the packages' tools make start after it; the rest of the boot does not wait
+  const before = [...new Set(facts.regenerations.flatMap((r) => r.before))].filter((u) => UNIT_NAME.test(u)).sort();
+  if (before.length) {
+    fs.makeDirectory(HOST_KEYS_DROPIN_DIR, 0o755);
+    fs.writeText(HOST_KEYS_DROPIN, `# sysprep: the units that use the packages' keys and ids this unit makes\n[Unit]\nBefore=${before.join(' ')}\n`, { mode: 0o644 });
+  } else fs.remove(HOST_KEYS_DROPIN);
 }
+
+const UNIT_NAME = /^[A-Za-z0-9:_.@\\-]+\.(service|socket|target|mount|path|timer)$/;
 
 /** The host name a specialize plan sets, when it is fixed (ComputerName), not generated at boot. */
 export function plannedHostName(plan: Plan): string | undefined {

@@ -491,7 +491,14 @@ phase_host_keys() {
     log_info "ssh-host-keys: generated ${list%, } in $took s"
     say "SSH host keys made: ${list%, }"
   fi
-  ((${#makes[@]})) && make_package_keys
+  if ((${#makes[@]})); then
+    # the packages' tools read the running name (make-ssl-cert: hostname -f); specialize sets it right
+    # after /etc/hostname, so it may not be there yet: the same name, set here too
+    local running=''
+    read -r running </proc/sys/kernel/hostname 2>/dev/null
+    if [[ -n $host && $host != "$running" ]]; then printf '%s' "$host" 2>/dev/null >/proc/sys/kernel/hostname || log_warn "could not set the running host name"; fi
+    make_package_keys
+  fi
   rm -f -- "$HOST_KEYS_DONE"
   rm -f -- "$HOST_KEYS_PENDING" || fail ssh-host-keys "could not remove $HOST_KEYS_PENDING"
   phase_done

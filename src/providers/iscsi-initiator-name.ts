@@ -47,7 +47,7 @@ function rebuildInitramfs(ctx: ProviderContext): void {
     return;
   }
   // what update-initramfs changes (the images, its own checksums in /var/lib/initramfs-tools), listed
-  const dirs = ['/boot', '/var/lib/initramfs-tools'].filter((d) => ctx.fs.isDirectory(d));
+  const dirs = ['/boot', '/var/lib/initramfs-tools'];
   const snap = (): Tree => new Map(dirs.flatMap((d) => [...snapshot(ctx.fs.resolve(d))].map(([p, e]) => [p === '/' ? d : `${d}${p}`, e] as const)));
   const before = snap();
   const r = runInTarget(ctx.fs, ['update-initramfs', '-u', '-k', 'all'], { timeoutMs: 900_000 });

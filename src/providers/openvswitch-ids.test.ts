@@ -15,7 +15,8 @@ providerTreeTest('openvswitch-ids', [
       assert.match(read(real(), DB), /"hostname","golden-01"/);
       const db = read(root, DB);
       assert.doesNotMatch(db, /system-id|golden-01/);
-      assert.match(db, /"ovs-version"/, 'the other external ids stay');
+      assert.match(db, /"rundir","\/var\/run\/openvswitch"/, 'the other external ids stay');
+      assert.match(db, /"ovs_version":"3\.1\.0"/, 'and the row\'s other columns');
       assert.match(db, /^OVSDB JSON \d+ [0-9a-f]{40}$/m, 'an OVSDB file, compacted');
     },
   },

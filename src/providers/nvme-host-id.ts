@@ -18,6 +18,16 @@ const GENERATED_NQN = /^nqn\.2014-08\.org\.nvmexpress:uuid:[0-9a-f-]{36}\s*$/i;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\s*$/i;
 const USERS = ['nvmf-autoconnect.service', 'nvmefc-boot-connections.service'];
 
+/**
+ * The postinst's `nvme gen-hostnqn`, which takes the UUID from the machine's firmware (DMI
+ * product_uuid). A virtual machine whose hypervisor sets none (QEMU without -uuid) reports all zeros,
+ * and every such clone would get the same NQN: then a random UUID in the same form, as nvme-cli makes
+ * where the firmware gives none. (Found by booting two clones: both had uuid:00000000-….)
+ */
+const GEN_HOSTNQN = `nqn=$(/usr/sbin/nvme gen-hostnqn) || exit 1
+case $nqn in *uuid:00000000-0000-0000-0000-000000000000|'') nqn="nqn.2014-08.org.nvmexpress:uuid:$(/usr/bin/uuidgen -r)" ;; esac
+printf '%s\n' "$nqn" > "$1"`;
+
 export default defineProvider({
   id: 'nvme-host-id',
   summary: "Remove nvme-cli's generated host NQN and host ID; the clone makes its own at first boot",
@@ -40,7 +50,7 @@ export default defineProvider({
     const out: Regeneration[] = [];
     // the postinst's commands: `nvme gen-hostnqn > /etc/nvme/hostnqn`, `uuidgen > /etc/nvme/hostid`
     if (!fs.exists(HOSTNQN) && fs.isFile('/usr/sbin/nvme')) {
-      out.push({ id: 'nvme-hostnqn', out: HOSTNQN, argv: ['/bin/sh', '-c', '/usr/sbin/nvme gen-hostnqn > "$1"', 'nvme-hostnqn', '@out'], before: USERS });
+      out.push({ id: 'nvme-hostnqn', out: HOSTNQN, argv: ['/bin/sh', '-c', GEN_HOSTNQN, 'nvme-hostnqn', '@out'], before: USERS });
     }
     if (!fs.exists(HOSTID) && fs.isFile('/usr/bin/uuidgen')) {
       out.push({ id: 'nvme-hostid', out: HOSTID, argv: ['/bin/sh', '-c', '/usr/bin/uuidgen > "$1"', 'nvme-hostid', '@out'], before: USERS });

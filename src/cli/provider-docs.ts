@@ -38,7 +38,8 @@ const PACKAGES_SECTION = `## What packages make for the machine (bookworm)
 
 Found by installing each package with apt into a debootstrap root, booting it once in QEMU so every
 service started, and listing what appeared outside the packages' dpkg file lists
-(\`test/fixtures/package-roots.ts\`). *Made at*: postinst (apt) or first start (boot). *First boot*:
+(\`test/fixtures/package-roots.ts\`) and which files the packages ship no longer match dpkg's checksums
+(\`dpkg --verify\`: only /etc/default/dropbear, the builder's port setting; \`verify-packages.test.ts\`). *Made at*: postinst (apt) or first start (boot). *First boot*:
 what the clone does — **made** by the keys unit (\`sysprep-host-keys.service\`, beside the boot, ordered
 before the units named in its drop-in) with the package's own tool and options, or **by the package** at
 its own first start.

@@ -3,7 +3,8 @@
  * c; issue 12): apt installed them in a chroot of a debootstrap root, which then booted once
  * (test/fixtures/package-roots.ts, which records what each step created outside the dpkg lists). Before sysprep handles any of it, the scan
  * for unowned identity files finds each package's key or id with its rule, and nothing else but the
- * identity debootstrap itself made. The scan runs on an overlay view and writes nothing to it.
+ * identity debootstrap itself made. The scan runs on an overlay view and writes nothing to it. The files
+ * the packages ship are compared with dpkg's checksums too: every one that changed is known.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -13,7 +14,9 @@ import { RootFs } from '../../src/rootfs/rootfs.js';
 import type { Finding } from '../../src/verify/types.js';
 import { unownedIdentityFiles } from '../../src/verify/unowned.js';
 import { attributeFixes } from '../../src/verify/verify.js';
-import { identityPackagesRecord, identityPackagesRoot, PackageRootRecord } from '../fixtures/package-roots.js';
+import { spawnSync } from 'node:child_process';
+import { GOLDEN_HOSTNAME, identityPackagesRecord, identityPackagesRoot, PackageRootRecord } from '../fixtures/package-roots.js';
+import { debootstrapRoot } from '../fixtures/roots.js';
 import { overlayRoot, Scratch } from '../fixtures/used-root.js';
 import { sysprep } from '../harness/sysprep.js';
 
@@ -101,6 +104,44 @@ test('the build recorded each package\'s identity as created outside the dpkg li
   }
   for (const e of expected()) assert.ok(created(e.step).includes(e.path), `${e.step} created ${e.path}, which no package lists`);
   assert.ok(created('dropbear').some((p) => p.startsWith('/etc/dropbear/')), 'dropbear made host keys');
+});
+
+/**
+ * Files a package ships that are no longer as it shipped them, by dpkg's own checksums (`dpkg --verify`,
+ * the md5sums in its database): a maintainer script or a first start that wrote identity into a file the
+ * package owns would show here, where the unowned scan cannot see it.
+ */
+function changedPackageFiles(root: string): Map<string, string> {
+  const r = spawnSync('dpkg', [`--root=${root}`, '--verify'], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  assert.ok(r.status === 0 || r.status === 1, `dpkg --verify: ${r.stderr}`);
+  const out = new Map<string, string>();
+  for (const line of r.stdout.split('\n')) {
+    // "??5?????? c /etc/foo" (checksum differs) or "missing   c /etc/foo"
+    const m = /^(\S+)\s+(c?)\s+(\/.*)$/.exec(line);
+    if (m) out.set(m[3]!, `${m[1]}${m[2] ? ' conffile' : ''}`);
+  }
+  return out;
+}
+
+/**
+ * Every package file the packages' scripts, the builder's configuration step or the first start
+ * changed, and why it is not the machine's identity (or which provider handles it).
+ */
+const CHANGED_PACKAGE_FILES: Record<string, string> = {
+  '/etc/default/dropbear': "the builder's configuration step (DROPBEAR_PORT=2222: OpenSSH keeps port 22); a setting, the same on every clone",
+};
+
+test('dpkg\'s checksums: every file a package shipped that changed since is known, and none holds the machine\'s identity', (t) => {
+  const base = changedPackageFiles(debootstrapRoot('bookworm'));
+  const changed = [...changedPackageFiles(cached)].filter(([p]) => !base.has(p));
+  for (const [p, how] of changed) t.diagnostic(`${p}: ${how} — ${CHANGED_PACKAGE_FILES[p] ?? 'NOT EXPLAINED'}`);
+  assert.deepEqual(changed.map(([p]) => p).sort(), Object.keys(CHANGED_PACKAGE_FILES).sort());
+  // what changed holds neither the golden machine's id nor its name
+  const machineId = fs.readFileSync(path.join(cached, 'etc/machine-id'), 'utf8').trim();
+  for (const [p] of changed) {
+    const text = fs.readFileSync(path.join(cached, p)).toString('latin1');
+    assert.ok(!text.includes(machineId) && !text.includes(GOLDEN_HOSTNAME), `${p} holds the machine-id or the host name`);
+  }
 });
 
 test('each package\'s key or id is found, with its rule, severity and place', (t) => {

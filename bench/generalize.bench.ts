@@ -48,7 +48,8 @@ const VIRT_RUNS = Math.max(2, positiveInt(process.env.BENCH_VIRT_RUNS, 3));
 const SKIP_VIRT = process.env.BENCH_SKIP_VIRT === '1';
 const WAIT_IDLE_MINUTES = Number(process.env.BENCH_WAIT_IDLE) || 0;
 const TARGET_SYSPREP_SECONDS = 1;
-const TARGET_RATIO = 30;
+// issue 12: the providers it added keep a default generalize under 1 s and at least 50x faster than virt-sysprep
+const TARGET_RATIO = 50;
 
 // ---------------------------------------------------------------------------------------------------
 // the variants: one timed run of each
@@ -277,7 +278,7 @@ function resultsJson(f: Fixtures, loadStart: number, fig: Figures, virtError: st
     ratioOverlay: fig.ratioOverlay ?? null,
     targets: {
       sysprepUnderOneSecond: fig.underOne,
-      atLeast30xFaster: fig.ratio === undefined ? null : fig.ratio >= TARGET_RATIO,
+      atLeastTargetRatioFaster: fig.ratio === undefined ? null : fig.ratio >= TARGET_RATIO,
     },
   };
 }

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { BUILT_IN_PROVIDERS } from '../../src/providers/index.js';
 import { overlayRoot, usedRoot } from '../fixtures/used-root.js';
 import { BIN } from '../harness/sysprep.js';
 import { hasTmux, Session, shellQuote, tmux } from '../harness/tmux.js';
@@ -18,8 +19,10 @@ after(() => {
 
 test('on a terminal: a line per provider with what it changed, then a summary', { skip: hasTmux ? false : 'tmux missing' }, async () => {
   const scratch = overlayRoot(usedRoot('bookworm'), 'progress');
-  // a tall terminal, so every provider line stays on the screen
-  const session = new Session(`${shellQuote(BIN)} --root ${shellQuote(scratch.root)} /generalize --verify off`, { height: 70, width: 160 });
+  // a terminal taller than the run's output (a line per provider, a few of summary), so every provider
+  // line stays on the screen however many providers there are
+  const height = BUILT_IN_PROVIDERS.length + 30;
+  const session = new Session(`${shellQuote(BIN)} --root ${shellQuote(scratch.root)} /generalize --verify off`, { height, width: 160 });
   try {
     const { code, screen } = await session.exit(60_000);
     assert.equal(code, 0, screen);

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { RootFs } from '../rootfs/rootfs.js';
 import { recordFingerprints, type FingerprintRecord } from './fingerprints.js';
-import { Matcher, scanFile, TokenStream } from './scan.js';
+import { Matcher, memoryMounts, scanFile, TokenStream, walkFiles } from './scan.js';
 import { tokenDigest, tokenKey, tokensOf, type TokenClass } from './tokens.js';
 
 /** A record of given tokens (as the recorder would write them). */
@@ -139,6 +139,52 @@ test('compressed files are read inside (gzip in process, xz and zstd by their to
     }
     const seed = await scanFile(path.join(dir, 'seed.bak'), fs.statSync(path.join(dir, 'seed.bak')), m);
     assert.deepEqual(seed.matches.map((x) => x.fp.what), ['random-seed']);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the walk does not enter a memory file system mounted in the root (a running system\'s /run): it is not in the image', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'walk-mounts-'));
+  try {
+    fs.mkdirSync(path.join(root, 'run'));
+    fs.mkdirSync(path.join(root, 'var/lib'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'var/lib/on-disk'), 'golden-01\n');
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', path.join(root, 'run')]);
+    assert.equal(m.status, 0, `mount (the tests run as root): ${m.stderr}`);
+    try {
+      fs.writeFileSync(path.join(root, 'run/motd.dynamic'), 'golden-01\n');
+      assert.deepEqual([...memoryMounts(root)], ['/run']);
+      const seen = [...walkFiles(root, () => false, () => undefined)].map((e) => e.path);
+      assert.deepEqual(seen, ['/var/lib/on-disk']);
+      // the same mount table read for the running system: its /run, /proc, /dev/shm are memory
+      const own = memoryMounts('/');
+      assert.ok(!own.has('/'), 'never the root itself');
+    } finally {
+      spawnSync('umount', [path.join(root, 'run')]);
+    }
+    // once unmounted, /run is a directory of the root like any other
+    fs.writeFileSync(path.join(root, 'run/kept'), 'x\n');
+    assert.deepEqual([...walkFiles(root, () => false, () => undefined)].map((e) => e.path), ['/run/kept', '/var/lib/on-disk']);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('mountinfo: escaped mount points, only memory file systems, only below the root', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mountinfo-'));
+  try {
+    const info = path.join(dir, 'mountinfo');
+    fs.writeFileSync(info, [
+      '22 1 0:21 / /mnt/img rw,relatime shared:1 - ext4 /dev/loop0 rw',
+      '23 22 0:22 / /mnt/img/run rw,nosuid shared:2 - tmpfs tmpfs rw',
+      '24 22 0:23 / /mnt/img/my\\040dir rw - ramfs none rw',
+      '25 22 0:24 / /mnt/img/boot rw - vfat /dev/loop0p1 rw',
+      '26 1 0:25 / /mnt/other/run rw - tmpfs tmpfs rw',
+      '27 1 0:26 / /mnt/img rw - tmpfs tmpfs rw',
+    ].join('\n') + '\n');
+    assert.deepEqual([...memoryMounts('/mnt/img', info)].sort(), ['/my dir', '/run']);
+    assert.deepEqual([...memoryMounts('/', info)].sort(), ['/mnt/img', '/mnt/img/my dir', '/mnt/img/run', '/mnt/other/run']);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

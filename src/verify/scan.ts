@@ -484,12 +484,49 @@ export interface WalkEntry {
 const VIRTUAL = new Set(['/proc', '/sys', '/dev']);
 
 /**
+ * File systems that live in memory or in the kernel: what is mounted there is not in the image a
+ * running system is captured into (the running machine's /run, a tmpfs /tmp, /dev/shm).
+ */
+const MEMORY_FS = new Set(['tmpfs', 'ramfs', 'devtmpfs', 'devpts', 'proc', 'sysfs', 'cgroup', 'cgroup2', 'mqueue', 'debugfs',
+  'tracefs', 'securityfs', 'pstore', 'bpf', 'configfs', 'fusectl', 'hugetlbfs', 'autofs', 'efivarfs', 'binfmt_misc', 'rpc_pipefs', 'nsfs']);
+
+/** `\040`-style escapes of /proc/self/mountinfo */
+const unescapeMount = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+
+/**
+ * Paths (in the target) below `root` where a memory or kernel file system is mounted: the walk does
+ * not enter them. Read from /proc/self/mountinfo; none when it cannot be read.
+ */
+export function memoryMounts(root: string, mountinfo = '/proc/self/mountinfo'): Set<string> {
+  const out = new Set<string>();
+  let text: string;
+  try {
+    text = nodefs.readFileSync(mountinfo, 'utf8');
+  } catch {
+    return out;
+  }
+  const base = path.resolve(root);
+  for (const line of text.split('\n')) {
+    // ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER
+    const [left, right] = line.split(' - ');
+    if (!left || !right) continue;
+    const point = unescapeMount(left.split(' ')[4] ?? '');
+    const fstype = right.split(' ')[0] ?? '';
+    if (!MEMORY_FS.has(fstype)) continue;
+    const rel = base === '/' ? point : point.startsWith(`${base}/`) ? point.slice(base.length) : undefined;
+    if (rel && rel !== '/') out.add(rel);
+  }
+  return out;
+}
+
+/**
  * Every regular file under `root` (a host path), depth first, by lstat: links are never followed
  * (a link is no regular file), FIFOs, sockets and devices are never opened. `onOther` hears about
  * directories that cannot be listed.
  */
 export function* walkFiles(root: string, skip: (p: string) => boolean, onError: (p: string, message: string) => void): Generator<WalkEntry> {
   const stack: string[] = ['/'];
+  const mounted = memoryMounts(root);
   while (stack.length) {
     const dir = stack.pop()!;
     let names: string[];
@@ -503,7 +540,7 @@ export function* walkFiles(root: string, skip: (p: string) => boolean, onError: 
     const dirs: string[] = [];
     for (const name of names) {
       const p = dir === '/' ? `/${name}` : `${dir}/${name}`;
-      if (VIRTUAL.has(p) || skip(p)) continue;
+      if (VIRTUAL.has(p) || mounted.has(p) || skip(p)) continue;
       const host = path.join(root, p);
       let st: nodefs.Stats;
       try {

@@ -40,6 +40,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 case $prefix in /*) ;; *) die "--prefix must be an absolute path: $prefix" ;; esac
+case $prefix in *[[:space:]]*) die "--prefix must not contain white space (the manifest is one path a line)" ;; esac
 prefix=${prefix%/}
 [ "$(id -u)" = 0 ] || die "run me as root"
 
@@ -106,17 +107,18 @@ put_link() { # DEST TARGET
 while read -r kind p; do if [ "$kind" = d ] && [ -d "$p" ]; then made+=("d $p"); fi; done <<< "$previous"
 
 src=$here/files
-# the agent: the same bytes, modes and times as generalize's copy (install.ts compares size, time and mode)
-while IFS= read -r -d '' f; do
-  rel=${f#"$src"}
-  put_file "$f" "$rel" "$(stat -c %a "$f")"
-done < <(find "$src$AGENT_DIR" -type f -print0 | sort -z)
-while IFS= read -r -d '' f; do
-  rel=${f#"$src/share"}
-  put_file "$f" "$prefix/share$rel" 0644
-done < <(find "$src/share" -type f -print0 | sort -z)
-put_link "$prefix/sbin/sysprep" "$AGENT_DIR/sysprep"
-put_file "$here/install.sh" "$AGENT_DIR/install.sh" 0755
+# what goes where (the agent with its modes and times: generalize compares size, time and mode)
+kinds=() dests=() froms=() perms=()
+plan() { kinds+=("$1"); dests+=("$2"); froms+=("$3"); perms+=("$4"); }
+while IFS= read -r -d '' f; do plan f "${f#"$src"}" "$f" "$(stat -c %a "$f")"; done < <(find "$src$AGENT_DIR" -type f -print0 | sort -z)
+while IFS= read -r -d '' f; do plan f "$prefix/share${f#"$src/share"}" "$f" 644; done < <(find "$src/share" -type f -print0 | sort -z)
+plan l "$prefix/sbin/sysprep" "$AGENT_DIR/sysprep" -
+plan f "$AGENT_DIR/install.sh" "$here/install.sh" 755
+# every destination checked before anything is written: a refusal leaves the machine as it was
+for i in "${!kinds[@]}"; do check_free "${kinds[$i]}" "${dests[$i]}"; done
+for i in "${!kinds[@]}"; do
+  if [ "${kinds[$i]}" = f ]; then put_file "${froms[$i]}" "${dests[$i]}" "${perms[$i]}"; else put_link "${dests[$i]}" "${froms[$i]}"; fi
+done
 
 # what the previous install had and this one does not: removed (an upgrade leaves no stray file)
 while read -r kind p; do
@@ -127,7 +129,7 @@ done <<< "$previous"
 
 {
   echo "# sysprep $(cat "$here/VERSION"), installed by install.sh --prefix $prefix; remove with $AGENT_DIR/install.sh --uninstall"
-  printf '%s\n' "${made[@]}" | awk '!seen[$0]++'
+  printf '%s\n' "${made[@]}" | sort -u
   echo "f $MANIFEST"
 } > "$MANIFEST.new"
 chmod 0644 "$MANIFEST.new"

@@ -34,6 +34,7 @@ test('docs/sysprep.8 is generated from the sources of --help and up to date', ()
 
 test('groff and man read the page without a warning', () => {
   const groff = spawnSync('groff', ['-man', '-Tutf8', '-ww', '-z'], { input: page, encoding: 'utf8' });
+  assert.equal(groff.error, undefined, 'groff is missing: apt-get install groff-base man-db (scripts/test-deps.sh does)');
   assert.equal(groff.status, 0);
   assert.equal(groff.stderr, '', 'groff -ww warnings');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sysprep-man-'));

@@ -64,7 +64,7 @@ describe('the .deb', { concurrency: false }, () => {
     assert.doesNotMatch(r.stdout, /^[EW]: /m, r.stdout);
   });
 
-  test('control fields, and the agent byte for byte and mode for mode as the build made it', () => {
+  test('control fields, and the agent byte for byte and mode for mode as the build made it', (t) => {
     const field = (name: string) => spawnSync('dpkg-deb', ['-f', current.deb!, name], { encoding: 'utf8' }).stdout.trim();
     assert.equal(field('Package'), 'sysprep');
     assert.equal(field('Version'), VERSION);
@@ -75,6 +75,7 @@ describe('the .deb', { concurrency: false }, () => {
     assert.match(field('Suggests'), /qemu-utils/);
     assert.match(field('Maintainer'), /<[^>]+@[^>]+>/);
     const installed = Number(field('Installed-Size'));
+    t.diagnostic(`the .deb: ${fs.statSync(current.deb!).size} bytes, Installed-Size ${installed} KiB`);
     assert.ok(installed > 80_000 && installed < 120_000, `Installed-Size ${installed} KiB`);
     const list = debFiles(current.deb!);
     for (const [p, mode] of [['usr/lib/sysprep/node', '-rwxr-xr-x'], ['usr/lib/sysprep/sysprep.mjs', '-rw-r--r--'], ['usr/lib/sysprep/firstboot', '-rwxr-xr-x'],
@@ -115,14 +116,25 @@ describe('the .deb', { concurrency: false }, () => {
     assert.equal(completion.stdout, '--dry-run\n');
   });
 
-  test('a seal from the installed package finds the agent up to date: the package stays intact, no second copy', () => {
+  test('a seal from the installed package finds the agent up to date: the package stays intact, no second copy', (t) => {
     const { root } = freshRoot('deb-seal');
     dpkgInstall(root, current.deb!);
     const before = snapshot(path.join(root, 'usr/lib/sysprep'));
+    const whole = snapshot(root);
     // the package's own sysprep, run from the host on the root as an offline target (what a seal of the
-    // running system does too: the agent source is the directory beside the running bundle)
-    const r = spawnSync(path.join(root, 'usr/lib/sysprep/node'), [path.join(root, 'usr/lib/sysprep/sysprep.mjs'), '--root', root, '/generalize', '--verify', 'off'], { encoding: 'utf8', timeout: 300_000 });
+    // running system does too: the agent source is the directory beside the running bundle); the
+    // default seal, its verify included
+    const r = spawnSync(path.join(root, 'usr/lib/sysprep/node'), [path.join(root, 'usr/lib/sysprep/sysprep.mjs'), '--root', root, '/generalize', '/oobe'], { encoding: 'utf8', timeout: 600_000 });
     assert.equal(r.status, 0, r.stderr + r.stdout);
+    // SPEC 12: the sealed image gains under 1 MB beyond the package (new files, and files that grew)
+    const sealed = snapshot(root);
+    let gained = 0;
+    for (const [p, e] of sealed) {
+      if (e.type !== 'file') continue;
+      gained += Math.max(0, e.size - (whole.get(p)?.type === 'file' ? whole.get(p)!.size : 0));
+    }
+    t.diagnostic(`the seal added ${gained} bytes beyond the package`);
+    assert.ok(gained < 1_000_000, `the seal added ${gained} bytes`);
     const log = fs.readFileSync(path.join(root, 'var/lib/sysprep/panther/setupact.log'), 'utf8');
     assert.match(log, /The first-boot agent in \/usr\/lib\/sysprep is up to date/);
     const changed = diff(before, snapshot(path.join(root, 'usr/lib/sysprep')));

@@ -12,10 +12,12 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { AUDIT_UNIT, GENERATOR_SCRIPT, HOST_KEYS_UNIT, LAUNCHER, OOBE_UNIT, README, SPECIALIZE_UNIT } from '../../src/firstboot/units.js';
 import { VERSION } from '../../src/model/version.js';
 import { debootstrapRoot } from '../fixtures/roots.js';
 import { overlayRoot, type Scratch } from '../fixtures/used-root.js';
 import { buildPackages, inChroot, isDpkgBookkeeping, mustInChroot, SMALL_UNATTEND, type Built } from '../harness/packaging.js';
+import { REPO } from '../harness/sysprep.js';
 import { diff, snapshot } from '../harness/tree.js';
 
 const PREVIOUS = `${VERSION}~prev1`;
@@ -85,6 +87,21 @@ describe('the .deb', { concurrency: false }, () => {
       assert.match(list, new RegExp(`^${mode.replace(/[+]/g, '\\+')} root/root .* \\./${p.replace(/[.+]/g, '\\$&')}$`, 'm'), p);
     }
     assert.match(list, /^lrwxrwxrwx root\/root .* \.\/usr\/sbin\/sysprep -> \.\.\/lib\/sysprep\/sysprep$/m);
+    // byte for byte: the build's agent, and the launcher, README, units and generator generalize writes
+    const x = fs.mkdtempSync(path.join(path.dirname(current.deb!), 'x-'));
+    try {
+      assert.equal(spawnSync('dpkg-deb', ['-x', current.deb!, x]).status, 0);
+      for (const f of ['node', 'sysprep.mjs', 'firstboot', 'cldr/windowsZones.json', 'cldr/likelySubtags.json', 'cldr/aliases.json']) {
+        assert.ok(fs.readFileSync(path.join(x, 'usr/lib/sysprep', f)).equals(fs.readFileSync(path.join(REPO, 'dist/agent', f))), f);
+      }
+      const expected: [string, string][] = [['usr/lib/sysprep/sysprep', LAUNCHER], ['usr/lib/sysprep/README', README],
+        ['usr/lib/systemd/system/sysprep-specialize.service', SPECIALIZE_UNIT], ['usr/lib/systemd/system/sysprep-host-keys.service', HOST_KEYS_UNIT],
+        ['usr/lib/systemd/system/sysprep-oobe.service', OOBE_UNIT], ['usr/lib/systemd/system/sysprep-audit.service', AUDIT_UNIT],
+        ['usr/lib/systemd/system-generators/sysprep-generator', GENERATOR_SCRIPT]];
+      for (const [f, text] of expected) assert.equal(fs.readFileSync(path.join(x, f), 'utf8'), text, f);
+    } finally {
+      fs.rmSync(x, { recursive: true, force: true });
+    }
     assert.doesNotMatch(list, /\.\/etc\//, 'no conffiles: nothing in /etc');
     assert.doesNotMatch(list, /\.(wants|requires)\//, 'no unit is enabled');
   });

@@ -62,7 +62,7 @@ uninstall() {
   while read -r kind p; do
     [ "$kind" = d ] || continue
     if [ -d "$p" ] && ! rmdir -- "$p" 2>/dev/null; then echo "install.sh: kept $p: it holds files this script did not install" >&2; fi
-  done < <(printf '%s\n' "$entries" | sort -r -k2)
+  done <<< "$(printf '%s\n' "$entries" | sort -r -k2)"
   echo "sysprep removed"
 }
 
@@ -74,7 +74,8 @@ if command -v dpkg-query >/dev/null 2>&1 && [ "$(dpkg-query -W -f='${db:Status-S
 fi
 
 previous=$(old_entries)
-was_ours() { printf '%s\n' "$previous" | grep -qxF -- "$1 $2"; }
+# (here-strings, not pipes: with pipefail, grep -q leaving early would fail the pipe with SIGPIPE)
+was_ours() { grep -qxF -- "$1 $2" <<< "$previous"; }
 
 declare -a made=()
 new_dir() { # mkdir -p, recording the levels it makes
@@ -110,8 +111,13 @@ src=$here/files
 # what goes where (the agent with its modes and times: generalize compares size, time and mode)
 kinds=() dests=() froms=() perms=()
 plan() { kinds+=("$1"); dests+=("$2"); froms+=("$3"); perms+=("$4"); }
-while IFS= read -r -d '' f; do plan f "${f#"$src"}" "$f" "$(stat -c %a "$f")"; done < <(find "$src$AGENT_DIR" -type f -print0 | sort -z)
-while IFS= read -r -d '' f; do plan f "$prefix/share${f#"$src/share"}" "$f" 644; done < <(find "$src/share" -type f -print0 | sort -z)
+# (lists through a file, not <(…): a minimal chroot may have no /dev/fd)
+list=$(mktemp)
+trap 'rm -f "$list"' EXIT
+find "$src$AGENT_DIR" -type f -print0 | sort -z > "$list"
+while IFS= read -r -d '' f; do plan f "${f#"$src"}" "$f" "$(stat -c %a "$f")"; done < "$list"
+find "$src/share" -type f -print0 | sort -z > "$list"
+while IFS= read -r -d '' f; do plan f "$prefix/share${f#"$src/share"}" "$f" 644; done < "$list"
 plan l "$prefix/sbin/sysprep" "$AGENT_DIR/sysprep" -
 plan f "$AGENT_DIR/install.sh" "$here/install.sh" 755
 # every destination checked before anything is written: a refusal leaves the machine as it was
@@ -123,7 +129,7 @@ done
 # what the previous install had and this one does not: removed (an upgrade leaves no stray file)
 while read -r kind p; do
   case $kind in f|l) ;; *) continue ;; esac
-  if printf '%s\n' "${made[@]}" | grep -qxF -- "$kind $p"; then continue; fi
+  if grep -qxF -- "$kind $p" <<< "$(printf '%s\n' "${made[@]}")"; then continue; fi
   if [ "$kind" = f ] && [ -f "$p" ]; then rm -f -- "$p"; elif [ "$kind" = l ] && [ -L "$p" ]; then rm -f -- "$p"; fi
 done <<< "$previous"
 

@@ -67,7 +67,7 @@ export function installAgent(target: Target, log: PantherLog, state: ImageState)
   const src = agentSource();
   fs.makeDirectory(`${AGENT_DIR}/cldr`, 0o755);
   // the agent (what a package of sysprep installs too: then it is found here, up to date) and the
-  // machinery around it (the units, the generator, the login hook), counted apart for the log
+  // machinery around it (the units, the generator, the login hook, the link), counted apart for the log
   let agent = 0;
   let machinery = 0;
   const put = (ok: boolean) => (agent += ok ? 1 : 0);
@@ -89,13 +89,13 @@ export function installAgent(target: Target, log: PantherLog, state: ImageState)
   hook(fs.writeText(PROFILE_HOOK, PROFILE_SCRIPT, { mode: 0o644 }));
   // `sysprep` on the PATH for audit mode, unless something else owns that name (the .deb's relative link)
   const existing = fs.lstat('/usr/sbin/sysprep');
-  if (!existing || (existing.isSymbolicLink() && fs.readLink('/usr/sbin/sysprep') === AGENT)) put(fs.link('/usr/sbin/sysprep', AGENT));
+  if (!existing || (existing.isSymbolicLink() && fs.readLink('/usr/sbin/sysprep') === AGENT)) hook(fs.link('/usr/sbin/sysprep', AGENT));
   const bytes = nodefs.statSync(src.node).size + nodefs.statSync(src.bundle).size + nodefs.statSync(src.runner).size +
     nodefs.readdirSync(src.cldrDir).reduce((n, f) => n + nodefs.statSync(path.join(src.cldrDir, f)).size, 0);
   log.info(agent
     ? `Installed the first-boot agent in ${AGENT_DIR} (${(bytes / 1048576).toFixed(1)} MiB: runtime, bundle, data)${machinery ? ' and its units' : ''}; ` +
       'the generator enables them at boot as the image state asks'
-    : `The first-boot agent in ${AGENT_DIR} is up to date${machinery ? '; installed its units and login hook' : ''}`);
+    : `The first-boot agent in ${AGENT_DIR} is up to date${machinery ? '; installed the units, generator, login hook or link it lacked' : ''}`);
   // what the next boot does, decided now while the answer file and the image are at hand
   const { planned, notes } = sealPlans(fs, state);
   for (const n of notes) log.info(`First-boot plan: ${n}`);

@@ -101,4 +101,15 @@ describe('the tarball and its install.sh', { concurrency: false }, () => {
     assert.match(refused.stderr, /\/usr\/local\/sbin\/sysprep exists and was not installed by this script/);
     assert.deepEqual(diff(withForeign, snapshot(root)), EMPTY, 'a refusal writes nothing');
   });
+
+  test('a seal from the tarball\'s sysprep finds the agent it installed up to date (no second copy)', () => {
+    const { root } = freshRoot('tar-seal');
+    assert.equal(install(root).status, 0);
+    const agent = snapshot(path.join(root, 'usr/lib/sysprep'));
+    const r = spawnSync(path.join(root, 'usr/lib/sysprep/node'), [path.join(root, 'usr/lib/sysprep/sysprep.mjs'), '--root', root, '/generalize', '--verify', 'off'], { encoding: 'utf8', timeout: 300_000 });
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    const log = fs.readFileSync(path.join(root, 'var/lib/sysprep/panther/setupact.log'), 'utf8');
+    assert.match(log, /The first-boot agent in \/usr\/lib\/sysprep is up to date; installed the units, generator, login hook or link it lacked/);
+    assert.deepEqual(diff(agent, snapshot(path.join(root, 'usr/lib/sysprep'))), EMPTY, 'the installed agent, untouched');
+  });
 });

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 mkdirSync('dist/agent/cldr', { recursive: true });
-await build({
+const bundled = await build({
   entryPoints: ['src/cli/main.ts'],
   outfile: 'dist/agent/sysprep.mjs',
   bundle: true,
@@ -19,9 +19,12 @@ await build({
   minify: true,
   legalComments: 'linked',
   logLevel: 'warning',
+  metafile: true,
   // CommonJS dependencies bundled into an ES module still call require() for Node built-ins
   banner: { js: "import { createRequire as __sysprepRequire } from 'node:module'; const require = __sysprepRequire(import.meta.url);" },
 });
+// what went into the bundle, for the packages' licence notices (scripts/package.mjs)
+writeFileSync('dist/bundle-inputs.json', JSON.stringify(Object.keys(bundled.metafile.inputs).sort(), null, 1) + '\n');
 // the first-boot runner: bash, installed beside the bundle, ONE file, with its constants block (paths,
 // markers, image states, the operation table) rendered from the model by src/firstboot/contract.ts
 // (compiled by tsc before this script runs). `--write-source` also rewrites the committed copy in
@@ -39,7 +42,8 @@ for (const name of ['windowsZones', 'likelySubtags', 'aliases']) {
   copyFileSync(require.resolve(`cldr-core/supplemental/${name}.json`), `dist/agent/cldr/${name}.json`);
 }
 
-// the runtime the image gets: this Node.js, without its debug symbols when strip is available
+// the runtime the image gets: this Node.js, without its debug symbols (and the .comment and .note
+// sections, as dh_strip does) when strip is available
 const runtime = 'dist/agent/node';
 let fresh = true;
 try {
@@ -49,6 +53,6 @@ try {
 }
 if (fresh) {
   copyFileSync(process.execPath, runtime);
-  const r = spawnSync('strip', [runtime]);
+  const r = spawnSync('strip', ['--remove-section=.comment', '--remove-section=.note', runtime]);
   if (r.error || r.status !== 0) console.warn('strip is not available: the agent runtime keeps its symbols');
 }

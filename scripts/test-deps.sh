@@ -19,6 +19,10 @@ have openssl            || need+=(openssl)
 have ssh-keygen         || need+=(openssh-client)
 have gpg                || need+=(gnupg)
 have ip                 || need+=(iproute2)
+have lintian            || need+=(lintian)
+have groff              || need+=(groff-base)
+have man                || need+=(man-db)
+have strip              || need+=(binutils)
 [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || need+=(debian-archive-keyring)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then

@@ -7,14 +7,15 @@
 import { usageError } from '../model/errors.js';
 import type { RunRequest } from '../model/request.js';
 
-interface OptionSpec {
+export interface OptionSpec {
   /** canonical name */
   name: string;
   aliases?: string[];
   takesValue?: boolean;
 }
 
-const OPTIONS: OptionSpec[] = [
+/** Every option the command line knows (also the bash completion: src/cli/completion.ts). */
+export const OPTIONS: readonly OptionSpec[] = [
   { name: 'oobe' },
   { name: 'audit' },
   { name: 'generalize' },

@@ -66,8 +66,12 @@ export function installAgent(target: Target, log: PantherLog, state: ImageState)
   const { fs } = target;
   const src = agentSource();
   fs.makeDirectory(`${AGENT_DIR}/cldr`, 0o755);
-  let changed = 0;
-  const put = (ok: boolean) => (changed += ok ? 1 : 0);
+  // the agent (what a package of sysprep installs too: then it is found here, up to date) and the
+  // machinery around it (the units, the generator, the login hook, the link), counted apart for the log
+  let agent = 0;
+  let machinery = 0;
+  const put = (ok: boolean) => (agent += ok ? 1 : 0);
+  const hook = (ok: boolean) => (machinery += ok ? 1 : 0);
   put(fs.installFile(src.node, `${AGENT_DIR}/node`, 0o755));
   put(fs.installFile(src.bundle, `${AGENT_DIR}/sysprep.mjs`, 0o644));
   put(fs.installFile(src.runner, FIRSTBOOT, 0o755));
@@ -75,23 +79,23 @@ export function installAgent(target: Target, log: PantherLog, state: ImageState)
   put(fs.writeText(AGENT, LAUNCHER, { mode: 0o755 }));
   put(fs.writeText(`${AGENT_DIR}/README`, README, { mode: 0o644 }));
   fs.makeDirectory(UNIT_DIR, 0o755);
-  put(fs.writeText(`${UNIT_DIR}/sysprep-specialize.service`, SPECIALIZE_UNIT, { mode: 0o644 }));
-  put(fs.writeText(`${UNIT_DIR}/sysprep-host-keys.service`, HOST_KEYS_UNIT, { mode: 0o644 }));
-  put(fs.writeText(`${UNIT_DIR}/sysprep-oobe.service`, OOBE_UNIT, { mode: 0o644 }));
-  put(fs.writeText(`${UNIT_DIR}/sysprep-audit.service`, AUDIT_UNIT, { mode: 0o644 }));
+  hook(fs.writeText(`${UNIT_DIR}/sysprep-specialize.service`, SPECIALIZE_UNIT, { mode: 0o644 }));
+  hook(fs.writeText(`${UNIT_DIR}/sysprep-host-keys.service`, HOST_KEYS_UNIT, { mode: 0o644 }));
+  hook(fs.writeText(`${UNIT_DIR}/sysprep-oobe.service`, OOBE_UNIT, { mode: 0o644 }));
+  hook(fs.writeText(`${UNIT_DIR}/sysprep-audit.service`, AUDIT_UNIT, { mode: 0o644 }));
   fs.makeDirectory(path.posix.dirname(GENERATOR), 0o755);
-  put(fs.writeText(GENERATOR, GENERATOR_SCRIPT, { mode: 0o755 }));
+  hook(fs.writeText(GENERATOR, GENERATOR_SCRIPT, { mode: 0o755 }));
   fs.makeDirectory(path.posix.dirname(PROFILE_HOOK), 0o755);
-  put(fs.writeText(PROFILE_HOOK, PROFILE_SCRIPT, { mode: 0o644 }));
-  // `sysprep` on the PATH for audit mode, unless something else owns that name
+  hook(fs.writeText(PROFILE_HOOK, PROFILE_SCRIPT, { mode: 0o644 }));
+  // `sysprep` on the PATH for audit mode, unless something else owns that name (the .deb's relative link)
   const existing = fs.lstat('/usr/sbin/sysprep');
-  if (!existing || (existing.isSymbolicLink() && fs.readLink('/usr/sbin/sysprep') === AGENT)) put(fs.link('/usr/sbin/sysprep', AGENT));
+  if (!existing || (existing.isSymbolicLink() && fs.readLink('/usr/sbin/sysprep') === AGENT)) hook(fs.link('/usr/sbin/sysprep', AGENT));
   const bytes = nodefs.statSync(src.node).size + nodefs.statSync(src.bundle).size + nodefs.statSync(src.runner).size +
     nodefs.readdirSync(src.cldrDir).reduce((n, f) => n + nodefs.statSync(path.join(src.cldrDir, f)).size, 0);
-  log.info(changed
-    ? `Installed the first-boot agent in ${AGENT_DIR} (${(bytes / 1048576).toFixed(1)} MiB: runtime, bundle, data) and its units; ` +
+  log.info(agent
+    ? `Installed the first-boot agent in ${AGENT_DIR} (${(bytes / 1048576).toFixed(1)} MiB: runtime, bundle, data)${machinery ? ' and its units' : ''}; ` +
       'the generator enables them at boot as the image state asks'
-    : `The first-boot agent in ${AGENT_DIR} is up to date`);
+    : `The first-boot agent in ${AGENT_DIR} is up to date${machinery ? '; installed the units, generator, login hook or link it lacked' : ''}`);
   // what the next boot does, decided now while the answer file and the image are at hand
   const { planned, notes } = sealPlans(fs, state);
   for (const n of notes) log.info(`First-boot plan: ${n}`);

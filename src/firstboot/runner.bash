@@ -610,6 +610,12 @@ account_exists() { # NAME
   return 1
 }
 
+group_exists() { # NAME
+  local line
+  while IFS= read -r line; do [[ ${line%%:*} == "$1" ]] && return 0; done </etc/group
+  return 1
+}
+
 op_account() { # NAME FULL-NAME GROUPS(comma-separated)
   local name=$1 full=$2 groups=$3 shell=/bin/sh err
   if account_exists "$name"; then
@@ -623,11 +629,17 @@ op_account() { # NAME FULL-NAME GROUPS(comma-separated)
   local -a argv=(useradd -m -s "$shell")
   [[ -n $full ]] && argv+=(-c "$full")
   [[ -n $groups ]] && argv+=(-G "$groups")
+  # a group of that name exists already (Debian's base-passwd has "operator", "staff", "users" …):
+  # useradd would refuse to make the user's own group; the account's primary group is then useradd's
+  # default group (users), as `useradd -N` does
+  local own_group=1
+  if group_exists "$name"; then argv+=(-N); own_group=0; fi
   if ! err=$("${argv[@]}" "$name" 2>&1); then
     ERR="useradd $name failed: $err"
     return 1
   fi
   log_info "account $name created${groups:+ in ${groups//,/, }}"
+  ((own_group)) || log_warn "account $name: a group $name existed already (not made for this account); its primary group is useradd's default group"
 }
 
 # Passwords of several accounts in one chpasswd run

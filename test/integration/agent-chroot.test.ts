@@ -43,7 +43,10 @@ before(() => {
     oobeSystem: COMPONENT('Microsoft-Windows-Shell-Setup',
       '<UserAccounts><AdministratorPassword><Value>UgBvAG8AdAAtAFAAYQBzAHMAIQBBAGQAbQBpAG4AaQBzAHQAcgBhAHQAbwByAFAAYQBzAHMAdwBvAHIAZAA=</Value><PlainText>false</PlainText></AdministratorPassword>' +
       '<LocalAccounts><LocalAccount wcm:action="add"><Name>Deploy</Name><Group>Administrators;Users</Group>' +
-      '<Password><Value>S3cret-Pass!</Value><PlainText>true</PlainText></Password></LocalAccount></LocalAccounts></UserAccounts>' +
+      '<Password><Value>S3cret-Pass!</Value><PlainText>true</PlainText></Password></LocalAccount>' +
+      // a name Debian's base-passwd already has as a system group (gid 37)
+      '<LocalAccount wcm:action="add"><Name>Operator</Name><Group>Administrators</Group>' +
+      '<Password><Value>Op-Pass-1</Value><PlainText>true</PlainText></Password></LocalAccount></LocalAccounts></UserAccounts>' +
       '<AutoLogon><Enabled>true</Enabled><Username>Deploy</Username><LogonCount>2</LogonCount></AutoLogon>' +
       '<FirstLogonCommands><SynchronousCommand wcm:action="add"><Order>1</Order><CommandLine>id -un &gt;&gt; /tmp/first-logon</CommandLine></SynchronousCommand></FirstLogonCommands>' +
       '<OOBE><HideEULAPage>true</HideEULAPage></OOBE>'),
@@ -148,12 +151,19 @@ describe('the first-boot agent in a chroot', { concurrency: false }, () => {
     assert.match(read(root, '/etc/group'), /^sudo:x:\d+:.*\bdeploy\b/m, 'Administrators → sudo');
     assert.match(read(root, '/etc/group'), /^users:x:\d+:.*\bdeploy\b/m, 'Users → users');
     assert.ok(verifies(shadowOf(root, 'deploy'), 'S3cret-Pass!'));
+    // "operator" is a group of the image already: the account is made all the same, in useradd's default group
+    const operator = read(root, '/etc/passwd').split('\n').find((l) => l.startsWith('operator:'))?.split(':');
+    assert.ok(operator, 'the account operator exists');
+    assert.equal(operator[3], /^users:x:(\d+):/m.exec(read(root, '/etc/group'))![1], 'primary group users');
+    assert.ok(verifies(shadowOf(root, 'operator'), 'Op-Pass-1'));
+    assert.match(read(root, '/etc/group'), /^sudo:x:\d+:.*\boperator\b/m);
+    assert.match(read(root, '/var/log/sysprep/panther/setupact.log'), /account operator: a group operator existed already/);
     assert.ok(verifies(shadowOf(root, 'root'), 'Root-Pass!'), 'a PlainText=false password, decoded');
     const dropin = read(root, '/etc/systemd/system/serial-getty@ttyS0.service.d/sysprep-autologon.conf');
     assert.match(dropin, /^ExecStart=-\/usr\/lib\/sysprep\/firstboot getty %I \$TERM$/m);
     assert.equal(read(root, '/var/lib/sysprep/state/autologon'), 'deploy 2\n');
     const cache = read(root, '/var/lib/sysprep/unattend.xml');
-    assert.ok(!cache.includes('S3cret-Pass!') && !cache.includes('UgBvAG8A'), 'scrubbed');
+    assert.ok(!cache.includes('S3cret-Pass!') && !cache.includes('Op-Pass-1') && !cache.includes('UgBvAG8A'), 'scrubbed');
     assert.match(cache, /<settings pass="specialize" wasPassProcessed="true">/);
     assert.match(cache, /<settings pass="oobeSystem" wasPassProcessed="true">/);
     for (const f of ['/var/log/sysprep/panther/setupact.log', '/var/log/sysprep/panther/setuperr.log']) {

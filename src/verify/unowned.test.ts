@@ -228,6 +228,17 @@ describe('classifyIdentity: secrets by name and by line', () => {
     }
     assert.equal(classifyIdentity('uuid', randomBytes(16))?.rule, 'unowned/id', 'a binary id');
   });
+  test('i2pd\'s keys with I2P\'s compressible padding (one random 32-byte block repeated): still random bytes', () => {
+    // the layout of i2pd 2.45's irc-keys.dat: 64 random bytes, the padding block ten times, a random
+    // signing key and certificate (679 bytes), found whole-file entropy 6.78 bits/byte on a real one
+    const pad = randomBytes(32, 'pad');
+    const keys = Buffer.concat([randomBytes(64, 'head'), ...Array.from({ length: 10 }, () => pad), randomBytes(295, 'tail')]);
+    assert.equal(keys.length, 679);
+    assert.equal(classifyIdentity('irc-keys.dat', keys)?.rule, 'unowned/key');
+    // a fill that is no random block stays what it is: zeros between a header and a few random bytes
+    const filled = Buffer.concat([Buffer.from('TDB file\n\0'), Buffer.alloc(1000, 0xaa), randomBytes(40)]);
+    assert.equal(classifyIdentity('secrets.tdb', filled), undefined);
+  });
   test('negative: random bytes in a file named for nothing; a compressed file; zeros; a database', () => {
     assert.equal(classifyIdentity('ibdata1', randomBytes(4096)), undefined);
     const gz = execFileSync('gzip', ['-c'], { input: randomBytes(2000) });

@@ -491,8 +491,39 @@ export function machineUnique(value: string): boolean {
   return false;
 }
 
-/** Random bytes: symbols as varied as random bytes', and close to their entropy. */
-export function randomBytes(b: Buffer): boolean {
+/**
+ * The bytes with repeated random-looking 16-byte blocks kept once: I2P's "compressible padding"
+ * (proposal 161, i2pd's destination and router keys) fills a key file with one random 32-byte block
+ * repeated, which lowers the whole file's entropy though every other byte is random. A repeated block
+ * that is not random itself (zeros, a fill pattern) stays, so structured files are judged as before.
+ */
+function withoutRepeatedPadding(b: Buffer): Buffer {
+  const BLOCK = 16;
+  const blocks = Math.floor(b.length / BLOCK);
+  const seen = new Map<string, number>();
+  for (let i = 0; i < blocks; i++) {
+    const k = b.toString('latin1', i * BLOCK, (i + 1) * BLOCK);
+    seen.set(k, (seen.get(k) ?? 0) + 1);
+  }
+  const padding = new Set([...seen].filter(([k, count]) => count >= 3 && distinctCount(k) >= 12).map(([k]) => k));
+  if (!padding.size) return b;
+  const kept: Buffer[] = [];
+  const once = new Set<string>();
+  for (let i = 0; i < blocks; i++) {
+    const k = b.toString('latin1', i * BLOCK, (i + 1) * BLOCK);
+    if (padding.has(k)) {
+      if (once.has(k)) continue;
+      once.add(k);
+    }
+    kept.push(b.subarray(i * BLOCK, (i + 1) * BLOCK));
+  }
+  kept.push(b.subarray(blocks * BLOCK));
+  return Buffer.concat(kept);
+}
+
+/** Random bytes: symbols as varied as random bytes', and close to their entropy (repeated padding aside). */
+export function randomBytes(whole: Buffer): boolean {
+  const b = withoutRepeatedPadding(whole);
   const n = Math.min(b.length, 4096);
   const counts = new Array<number>(256).fill(0);
   for (let i = 0; i < n; i++) counts[b[i]!]!++;

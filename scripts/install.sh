@@ -63,6 +63,11 @@ uninstall() {
     [ "$kind" = d ] || continue
     if [ -d "$p" ] && ! rmdir -- "$p" 2>/dev/null; then echo "install.sh: kept $p: it holds files this script did not install" >&2; fi
   done <<< "$(printf '%s\n' "$entries" | sort -r -k2)"
+  # a seal run from this installation linked /usr/sbin/sysprep to the agent (as it does in every
+  # image): with the agent gone that link points at nothing
+  if [ -L /usr/sbin/sysprep ] && [ ! -e /usr/sbin/sysprep ] && [ "$(readlink /usr/sbin/sysprep)" = "$AGENT_DIR/sysprep" ]; then
+    rm -f /usr/sbin/sysprep
+  fi
   echo "sysprep removed"
 }
 

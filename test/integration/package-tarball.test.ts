@@ -111,5 +111,11 @@ describe('the tarball and its install.sh', { concurrency: false }, () => {
     const log = fs.readFileSync(path.join(root, 'var/lib/sysprep/panther/setupact.log'), 'utf8');
     assert.match(log, /The first-boot agent in \/usr\/lib\/sysprep is up to date; installed the units, generator, login hook or link it lacked/);
     assert.deepEqual(diff(agent, snapshot(path.join(root, 'usr/lib/sysprep'))), EMPTY, 'the installed agent, untouched');
+    // the seal linked /usr/sbin/sysprep to the agent; --uninstall takes the agent and that link away
+    assert.equal(fs.readlinkSync(path.join(root, 'usr/sbin/sysprep')), '/usr/lib/sysprep/sysprep');
+    const u = inChroot(root, ['/usr/lib/sysprep/install.sh', '--uninstall']);
+    assert.equal(u.status, 0, u.stderr);
+    assert.equal(fs.existsSync(path.join(root, 'usr/lib/sysprep/node')), false);
+    assert.throws(() => fs.lstatSync(path.join(root, 'usr/sbin/sysprep')), /ENOENT/, 'no link left pointing at nothing');
   });
 });

@@ -82,13 +82,9 @@ export class RootFs {
       stack.push(part);
       if (isLast && !followFinal) break;
       const host = this.hostOf(stack);
-      let st: fs.Stats | undefined;
-      try {
-        st = fs.lstatSync(host);
-      } catch {
-        continue; // does not exist (yet): nothing to follow
-      }
-      if (!st.isSymbolicLink()) continue;
+      // no exception for what is missing (most look-ups of a run are for paths an image may lack)
+      const st = fs.lstatSync(host, { throwIfNoEntry: false });
+      if (!st?.isSymbolicLink()) continue; // a file or directory, or nothing (yet): nothing to follow
       if (++hops > MAX_SYMLINK_HOPS) {
         throw Object.assign(new Error(`too many levels of symbolic links: ${targetPath}`), { code: 'ELOOP' });
       }
@@ -125,7 +121,7 @@ export class RootFs {
     try {
       const host = this.resolve(p, false);
       if (this.gone(host)) return undefined;
-      return fs.lstatSync(host);
+      return fs.lstatSync(host, { throwIfNoEntry: false });
     } catch {
       return undefined;
     }
@@ -135,7 +131,7 @@ export class RootFs {
     try {
       const host = this.resolve(p, true);
       if (this.gone(host)) return undefined;
-      return fs.statSync(host);
+      return fs.statSync(host, { throwIfNoEntry: false });
     } catch {
       return undefined;
     }
@@ -491,7 +487,7 @@ function escapeRe(s: string): string {
 
 function safeLstat(host: string): fs.Stats | undefined {
   try {
-    return fs.lstatSync(host);
+    return fs.lstatSync(host, { throwIfNoEntry: false });
   } catch {
     return undefined;
   }

@@ -83,7 +83,12 @@ export class RootFs {
       if (isLast && !followFinal) break;
       const host = this.hostOf(stack);
       // no exception for what is missing (most look-ups of a run are for paths an image may lack)
-      const st = fs.lstatSync(host, { throwIfNoEntry: false });
+      let st: fs.Stats | undefined;
+      try {
+        st = fs.lstatSync(host, { throwIfNoEntry: false });
+      } catch {
+        continue; // not a directory on the way, say: nothing to follow
+      }
       if (!st?.isSymbolicLink()) continue; // a file or directory, or nothing (yet): nothing to follow
       if (++hops > MAX_SYMLINK_HOPS) {
         throw Object.assign(new Error(`too many levels of symbolic links: ${targetPath}`), { code: 'ELOOP' });

@@ -130,11 +130,12 @@ export async function processProviders(
       return { provider: p, message: r.error! };
     }
     progress.completed[keyOf(p)] = new Date().toISOString();
-    // written (synced) when the provider changed something: the record then holds every provider
-    // before it too. A provider that changed nothing is recorded with the next write; if the power
-    // goes before that, a rerun runs it again, which again changes nothing (about 50 of 70 providers
-    // find nothing on a typical image, and each synced write costs a millisecond or two)
-    if (r.changes.length) writeProgress(fs, progress);
+    // written (synced) after an external provider (its commands' changes are not seen here, and it
+    // need not be idempotent) and after a built-in one that changed something: the record then holds
+    // every provider before it too. A built-in provider that changed nothing is recorded with the next
+    // write; if the power goes before that, a rerun runs it again, which again changes nothing (about
+    // 50 of 70 find nothing on a typical image, and each synced write costs a millisecond or two)
+    if (r.changes.length || p.source !== 'built-in') writeProgress(fs, progress);
     observer.providerFinished?.(r, index, total);
   }
   return undefined;

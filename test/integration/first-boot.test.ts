@@ -22,7 +22,7 @@ import { packageFile } from '../harness/debian-package.js';
 import { findKernel, startImage, tail } from '../harness/qemu.js';
 import { sysprep } from '../harness/sysprep.js';
 import {
-  boot, BOOT_TIMEOUT, cleanups, clone, COMPONENT, generalizedImage, hostKeys, INTERNATIONAL, loginAndPowerOff, read, shadowOf, UNATTEND, verifies,
+  boot, bootAll, BOOT_TIMEOUT, cleanups, clone, COMPONENT, generalizedImage, hostKeys, INTERNATIONAL, loginAndPowerOff, read, shadowOf, UNATTEND, verifies,
 } from '../harness/first-boot.js';
 
 describe('first boot in QEMU', { concurrency: false }, () => {
@@ -92,18 +92,16 @@ describe('first boot in QEMU', { concurrency: false }, () => {
         JSON.stringify({ id: 'acme-agent', order: 50, specialize: ['/usr/local/lib/acme/specialize.sh'] }));
     });
     const clones = [clone(img.image, 'clone1.raw'), clone(img.image, 'clone2.raw')];
-    const seen = [];
-    for (const image of clones) {
-      await boot({ ...img, image }, (g) => loginAndPowerOff(g, 'root', 'R00t-Pass!'));
-      seen.push(withMountedImage(image, { readOnly: true }, (root) => ({
-        state: read(root, '/var/lib/sysprep/state/State.ini'),
-        machineId: read(root, '/etc/machine-id').trim(),
-        hostname: read(root, '/etc/hostname').trim(),
-        keys: hostKeys(root),
-        acme: read(root, '/etc/acme-agent.id'),
-        log: read(root, '/var/log/sysprep/panther/setupact.log'),
-      })));
-    }
+    // both clones at once, as a fleet boots
+    await bootAll(clones.map((image) => ({ ...img, image })), (g) => loginAndPowerOff(g, 'root', 'R00t-Pass!'));
+    const seen = clones.map((image) => withMountedImage(image, { readOnly: true }, (root) => ({
+      state: read(root, '/var/lib/sysprep/state/State.ini'),
+      machineId: read(root, '/etc/machine-id').trim(),
+      hostname: read(root, '/etc/hostname').trim(),
+      keys: hostKeys(root),
+      acme: read(root, '/etc/acme-agent.id'),
+      log: read(root, '/var/log/sysprep/panther/setupact.log'),
+    })));
     for (const s of seen) {
       assert.match(s.state, /IMAGE_STATE_COMPLETE/);
       assert.match(s.machineId, /^[0-9a-f]{32}$/);

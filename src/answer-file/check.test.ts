@@ -259,11 +259,3 @@ test('a Windows setting misspelled (case, or a near miss) is still an error with
   ]);
   assert.equal(r.diagnostics.filter((d) => d.severity === 'warning').length, 0);
 });
-
-test('Windows 11: Shell-Setup ConfigureChatAutoInstall is a Windows setting with no Linux meaning', {
-  todo: 'no saved version of the reference has the Windows 11 settings yet (data/unattend-reference/README.md)',
-}, () => {
-  const r = checkAnswerFileBytes(shellSetup('specialize', '      <ConfigureChatAutoInstall>false</ConfigureChatAutoInstall>'), 'win11.xml');
-  assert.equal(r.valid, true, brief(r).join('\n'));
-  assert.deepEqual(brief(r), ['warning ignored-on-linux 5:7 specialize ConfigureChatAutoInstall']);
-});

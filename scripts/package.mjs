@@ -201,6 +201,14 @@ ${MIT.split('\n').map((l) => (l ? ` ${l}` : ' .')).join('\n')}
 function thirdPartyText(deps) {
   const parts = [`Node.js ${process.version} (/usr/lib/sysprep/node)\n${'='.repeat(60)}\n${nodeLicence().trim()}\n`];
   for (const d of deps) parts.push(`${d.name} ${d.version} (${d.license}), bundled into sysprep.mjs\n${'='.repeat(60)}\n${d.text ?? '(no licence file in the package)'}\n`);
+  parts.push(`Answer-file component and setting names, bundled into sysprep.mjs\n${'='.repeat(60)}\n${[
+    'The names of the Windows answer-file components and settings that `sysprep unattend check` knows',
+    '(src/answer-file/windows-reference.json in the source) are derived from Microsoft\'s "Unattended Windows',
+    'Setup Reference", MicrosoftDocs/commercialization-public, customize/desktop/unattend/ (copyright Microsoft',
+    'Corporation), licensed under the Creative Commons Attribution 4.0 International licence (CC-BY-4.0,',
+    'https://creativecommons.org/licenses/by/4.0/). Only names and their hierarchy are used; the pages they come',
+    'from and their commits are listed in data/unattend-reference/README.md of the source.',
+  ].join('\n')}\n`);
   const legal = 'dist/agent/sysprep.mjs.LEGAL.txt';
   if (fs.existsSync(legal)) parts.push(`Legal comments of the bundled code (esbuild)\n${'='.repeat(60)}\n${fs.readFileSync(legal, 'utf8').trim()}\n`);
   return parts.join('\n');

@@ -1,120 +1,61 @@
 /**
- * Names of the Windows answer-file components, so that `unattend check` can tell a real Windows component
- * that has no meaning on Linux (a warning: ignored on Linux) from a name no Windows release knows (an error,
- * usually a typo). Taken from the table of contents of Microsoft's "Unattended Windows Setup Reference"
- * (MicrosoftDocs commercialization-public, customize/desktop/unattend/TOC.md, Windows 10 1709), plus
- * components of older releases that real answer files still carry (Windows 7 / 8 era). Matching ignores case.
- *
- * For the components sysprep models (schema.ts), WINDOWS_ONLY_SETTINGS lists the other top-level settings
- * that component has on Windows: they are reported as ignored on Linux rather than as unknown.
+ * What Windows knows of the answer-file format, so that `unattend check` can tell a real Windows component or
+ * setting that has no meaning on Linux (a warning: ignored) from a name no Windows release knows (an error,
+ * usually a typo). The names come from windows-reference.json, which scripts/derive-unattend-reference.mjs
+ * derives from Microsoft's "Unattended Windows Setup Reference" as saved in data/unattend-reference/ (the
+ * README there says which version of which page); no name is typed here. Component names match ignoring
+ * case, as Windows matches them; setting names are case-sensitive.
  */
+import reference from './windows-reference.json' with { type: 'json' };
 
-export const WINDOWS_COMPONENTS: readonly string[] = [
-  // Windows 10 1709 reference
-  'Microsoft-Windows-Audio-AudioCore',
-  'Microsoft-Windows-Audio-VolumeControl',
-  'Microsoft-Windows-BLB-WSB-Online-Main',
-  'Microsoft-Windows-BrowserService',
-  'Microsoft-Windows-CoreMmRes',
-  'Microsoft-Windows-Deployment',
-  'Microsoft-Windows-DeviceAccess',
-  'Microsoft-Windows-DeviceGuard-Unattend',
-  'Microsoft-Windows-DiagCpl',
-  'Microsoft-Windows-Disk-Failure-Diagnostic-Module',
-  'Microsoft-Windows-DNS-Client',
-  'Microsoft-Windows-Embedded-BootExp',
-  'Microsoft-Windows-Embedded-EmbeddedLogon',
-  'Microsoft-Windows-Embedded-KeyboardFilterService',
-  'Microsoft-Windows-Embedded-ShellLauncher',
-  'Microsoft-Windows-Embedded-UnifiedWriteFilter',
-  'Microsoft-Windows-EnhancedStorage-Adm',
-  'Microsoft-Windows-ErrorReportingCore',
-  'Microsoft-Windows-Fax-Service',
-  'Microsoft-Windows-GPIOButtons',
-  'Microsoft-Windows-HelpAndSupport',
-  'Microsoft-Windows-IE-ClientNetworkProtocolImplementation',
-  'Microsoft-Windows-IE-ESC',
-  'Microsoft-Windows-IE-InternetExplorer',
-  'Microsoft-Windows-International-Core',
-  'Microsoft-Windows-International-Core-WinPE',
-  'Microsoft-Windows-LUA-Settings',
-  'Microsoft-Windows-MapControl-Desktop',
-  'Microsoft-Windows-MediaPlayer-Core',
-  'Microsoft-Windows-MobilePC-Sensors-API',
-  'Microsoft-Windows-NetBT',
-  'Microsoft-Windows-NetworkBridge',
-  'Microsoft-Windows-NetworkLoadBalancing-Core',
-  'Microsoft-Windows-OutOfBoxExperience',
-  'Microsoft-Windows-PartitionManager',
-  'Microsoft-Windows-PnpCustomizationsNonWinPE',
-  'Microsoft-Windows-PnpCustomizationsWinPE',
-  'Microsoft-Windows-PnpSysprep',
-  'Microsoft-Windows-powercpl',
-  'Microsoft-Windows-Printing-Spooler-Core',
-  'Microsoft-Windows-RasServer',
-  'Microsoft-Windows-RemoteAssistance-Exe',
-  'Microsoft-Windows-SecureStartup-FilterDriver',
-  'Microsoft-Windows-Security-SPP',
-  'Microsoft-Windows-Security-SPP-UX',
-  'Microsoft-Windows-Security-SPP-UX-SPPCC',
-  'Microsoft-Windows-ServerManager-SvrMgrNc',
-  'Microsoft-Windows-Setup',
-  'Microsoft-Windows-SharedAccess',
-  'Microsoft-Windows-Shell-Setup',
-  'Microsoft-Windows-shwebsvc',
-  'Microsoft-Windows-SMBServer',
-  'Microsoft-Windows-SNMP-Agent-Service',
-  'Microsoft-Windows-SQMAPI',
-  'Microsoft-Windows-stobject',
-  'Microsoft-Windows-StorPort-RegistrySettings',
-  'Microsoft-Windows-SystemMaintenanceService',
-  'Microsoft-Windows-SystemRestore-Main',
-  'Microsoft-Windows-SystemSettings',
-  'Microsoft-Windows-TabletPC-Platform-Input-Core',
-  'Microsoft-Windows-TapiSetup',
-  'Microsoft-Windows-TCPIP',
-  'Microsoft-Windows-TerminalServices-CentralPublishing',
-  'Microsoft-Windows-TerminalServices-LicenseServer',
-  'Microsoft-Windows-TerminalServices-LocalSessionManager',
-  'Microsoft-Windows-TerminalServices-Publishing-WMIProvider',
-  'Microsoft-Windows-TerminalServices-RDP-WinStationExtensions',
-  'Microsoft-Windows-TerminalServices-RemoteConnectionManager',
-  'Microsoft-Windows-Tpm-Tasks',
-  'Microsoft-Windows-TwinUI',
-  'Microsoft-Windows-UnattendedJoin',
-  'Microsoft-Windows-WDF-Kernel-Library',
-  'Microsoft-Windows-WiFiNetworkManager',
-  'Microsoft-Windows-WinRE-RecoveryAgent',
-  'Microsoft-Windows-Wlansvc',
-  'Microsoft-Windows-WorkstationService',
-  'Microsoft-Windows-WPD-BusEnumService',
-  'Microsoft-Windows-WwanUI',
-  'Networking-MPSSVC-Svc',
-  'Security-Malware-Windows-Defender',
-  // Older releases, still found in real answer files
-  'Microsoft-Windows-Security-Licensing-SLC',
-  'Microsoft-Windows-Security-Licensing-SLC-UX',
-  'Microsoft-Windows-SystemSettingsThreshold',
-  'Microsoft-Windows-Sidebar',
-  'Microsoft-Windows-Web-Services-for-Management-Core',
-  'Microsoft-Windows-RemoteAssistance',
-  'Microsoft-Windows-WindowsMediaPlayer',
-];
+/** A setting's children by name (an empty object for a leaf). */
+export interface SettingTree {
+  readonly [name: string]: SettingTree;
+}
 
-/** Top-level Windows settings of the modelled components that sysprep does not model (ignored on Linux). */
-export const WINDOWS_ONLY_SETTINGS: Readonly<Record<string, readonly string[]>> = {
-  'microsoft-windows-shell-setup': [
-    'BluetoothTaskbarIconEnabled', 'ConvertibleSlateModePromptPreference', 'DesktopOptimization',
-    'DisableAutoDaylightTimeSet', 'Display', 'EnableStartMenu', 'FolderLocations', 'LogonCommands',
-    'NotificationArea', 'OEMInformation', 'OEMName', 'OfflineUserAccounts', 'ShowPowerButtonOnStartScreen',
-    'SignInMode', 'StartTiles', 'TaskbarLinks', 'Themes', 'VisualEffects', 'WindowsFeatures',
-    // Windows 7 / 8 settings later removed from the reference
-    'ShowWindowsLive', 'DoNotCleanTaskBar', 'StartPanelOff', 'TaskbarLinks',
-  ],
-};
+interface Entry {
+  name: string;
+  from: readonly string[];
+  settings: SettingTree;
+}
 
-const COMPONENT_SET = new Set(WINDOWS_COMPONENTS.map((c) => c.toLowerCase()));
+type Raw = { [name: string]: Raw | 0 };
+const tree = (raw: Raw): SettingTree => Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, v === 0 ? {} : tree(v)]));
+
+const ENTRIES: readonly Entry[] = Object.entries(reference.components).map(([name, c]) => ({
+  name, from: c.from, settings: tree(c.settings as unknown as Raw),
+}));
+const BY_NAME = new Map(ENTRIES.map((e) => [e.name.toLowerCase(), e]));
+
+/** Every component name of the reference. */
+export const WINDOWS_COMPONENTS: readonly string[] = ENTRIES.map((e) => e.name);
+
+/** Where the names come from: each source's repository, path, commit and release. */
+export const REFERENCE_SOURCES: Readonly<Record<string, { release: string; file: string; repository?: string; path?: string; commit?: string }>> = reference.sources;
 
 export function isWindowsComponent(name: string): boolean {
-  return COMPONENT_SET.has(name.toLowerCase());
+  return BY_NAME.has(name.toLowerCase());
+}
+
+/** The reference's spelling of a component name (matched ignoring case). */
+export function windowsComponentName(name: string): string | undefined {
+  return BY_NAME.get(name.toLowerCase())?.name;
+}
+
+/** The sources a component's names come from (ids of REFERENCE_SOURCES). */
+export function componentSources(name: string): readonly string[] {
+  return BY_NAME.get(name.toLowerCase())?.from ?? [];
+}
+
+/**
+ * The settings the reference knows at a path inside a component (the element names from the component down,
+ * without list keys), or undefined when the reference does not know the component or the path.
+ */
+export function windowsSettings(component: string, path: readonly string[] = []): SettingTree | undefined {
+  let node: SettingTree | undefined = BY_NAME.get(component.toLowerCase())?.settings;
+  for (const p of path) {
+    if (!node) return undefined;
+    node = Object.hasOwn(node, p) ? node[p] : undefined;
+  }
+  return node;
 }

@@ -185,3 +185,77 @@ test('AutoLogon without LogonCount warns; LogonCount and Order must be whole num
 </component></settings></unattend>`, 'a.xml');
   assert.deepEqual(r.diagnostics.map((d) => [d.severity, d.code]), [['warning', 'autologon-count'], ['error', 'bad-value']]);
 });
+
+// ---------------------------------------------------------------------------------------------------------
+// Names Windows knows (windows-reference.json, from Microsoft's reference) but sysprep does not model
+
+const shellSetup = (pass: string, body: string) => `<?xml version="1.0" encoding="utf-8"?>
+<unattend xmlns="urn:schemas-microsoft-com:unattend">
+  <settings pass="${pass}">
+    <component name="Microsoft-Windows-Shell-Setup" processorArchitecture="amd64" publicKeyToken="31bf3856ad364e35" language="neutral" versionScope="nonSxS">
+${body}
+    </component>
+  </settings>
+</unattend>
+`;
+
+test('Windows settings with no Linux meaning (a dropped component, unmodelled settings, nested ones): valid, each a warning', () => {
+  const r = check('windows-no-linux-meaning.xml');
+  assert.equal(r.valid, true, brief(r).join('\n'));
+  assert.deepEqual(brief(r), [
+    'warning ignored-on-linux 9:7 specialize BluetoothTaskbarIconEnabled',
+    'warning ignored-on-linux 10:7 specialize DesktopOptimization',
+    'warning ignored-on-linux 14:5 specialize Microsoft-Windows-ehome-reg-inf',
+    'warning ignored-on-linux 17:5 specialize Microsoft-Windows-MobilePC-Sensors-API',
+    'warning ignored-on-linux 27:9 oobeSystem OOBE/OEMAppId',
+    'warning ignored-on-linux 29:7 oobeSystem Themes',
+  ]);
+  const by = (s: string) => r.diagnostics.find((d) => d.setting === s || d.component === s)!.message;
+  assert.equal(by('BluetoothTaskbarIconEnabled'), 'Shell-Setup/BluetoothTaskbarIconEnabled is a Windows setting with no Linux meaning: ignored');
+  assert.equal(by('Microsoft-Windows-ehome-reg-inf'), 'Microsoft-Windows-ehome-reg-inf is a Windows component with no Linux meaning: its 1 setting is ignored');
+  const spec = r.passes.find((p) => p.pass === 'specialize')!;
+  assert.deepEqual(spec.settings.map((s) => `${s.setting || s.component}: ${s.status}`), [
+    'ComputerName: applies', 'BluetoothTaskbarIconEnabled: ignored', 'DesktopOptimization: ignored',
+    'Microsoft-Windows-ehome-reg-inf: ignored', 'Microsoft-Windows-MobilePC-Sensors-API: ignored',
+  ]);
+  assert.equal(spec.settings[1]!.linux, 'ignored on Linux: Windows setting with no Linux meaning');
+});
+
+test('component names match ignoring case, as on Windows; a near miss is an error with a "did you mean"', () => {
+  const file = (name: string) => `<?xml version="1.0" encoding="utf-8"?>
+<unattend xmlns="urn:schemas-microsoft-com:unattend">
+  <settings pass="specialize">
+    <component name="${name}" processorArchitecture="x86" publicKeyToken="31bf3856ad364e35" language="neutral" versionScope="NonSxS">
+      <RestartEnabled>true</RestartEnabled>
+    </component>
+  </settings>
+</unattend>
+`;
+  const ok = checkAnswerFileBytes(file('microsoft-windows-EHOME-reg-inf'), 'case.xml');
+  assert.equal(ok.valid, true, brief(ok).join('\n'));
+  const typo = checkAnswerFileBytes(file('Microsoft-Windows-ehome-reg-in'), 'typo.xml');
+  assert.equal(typo.valid, false);
+  assert.deepEqual(typo.diagnostics.map((d) => [d.code, d.line, d.column, d.message]), [
+    ['unknown-component', 4, 5, 'unknown component "Microsoft-Windows-ehome-reg-in": did you mean Microsoft-Windows-ehome-reg-inf?'],
+  ]);
+});
+
+test('a Windows setting misspelled (case, or a near miss) is still an error with its line and column', () => {
+  const r = checkAnswerFileBytes(shellSetup('oobeSystem', `      <bluetoothtaskbariconenabled>false</bluetoothtaskbariconenabled>
+      <BluetoothTaskbarIconEnable>false</BluetoothTaskbarIconEnable>
+      <ConfigureChatAutoInstal>false</ConfigureChatAutoInstal>
+      <configurechatautoinstall>false</configurechatautoinstall>
+      <OOBE><hideeulapage>true</hideeulapage><HideEULAPag>true</HideEULAPag></OOBE>`), 'typos.xml');
+  assert.equal(r.valid, false);
+  assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.line}:${d.column} ${d.code} ${d.message}`), [
+    '5:7 misspelled-setting "bluetoothtaskbariconenabled" is not a setting of Microsoft-Windows-Shell-Setup: setting names are case-sensitive, write "BluetoothTaskbarIconEnabled"',
+    '6:7 unknown-setting "BluetoothTaskbarIconEnable" is not a setting of Microsoft-Windows-Shell-Setup: did you mean "BluetoothTaskbarIconEnabled"?',
+    '7:7 unknown-setting "ConfigureChatAutoInstal" is not a setting of Microsoft-Windows-Shell-Setup: check the spelling or remove it (known: ' +
+      r.diagnostics.find((d) => d.line === 7)!.message.split('(known: ')[1],
+    '8:7 unknown-setting "configurechatautoinstall" is not a setting of Microsoft-Windows-Shell-Setup: check the spelling or remove it (known: ' +
+      r.diagnostics.find((d) => d.line === 8)!.message.split('(known: ')[1],
+    '9:13 misspelled-setting "hideeulapage" is not a setting of OOBE: setting names are case-sensitive, write "HideEULAPage"',
+    '9:46 unknown-setting "HideEULAPag" is not a setting of OOBE: did you mean "HideEULAPage"?',
+  ]);
+  assert.equal(r.diagnostics.filter((d) => d.severity === 'warning').length, 0);
+});

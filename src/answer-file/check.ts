@@ -7,9 +7,9 @@
  *
  * Pure: documents in, reports out.
  */
-import { isWindowsComponent, WINDOWS_ONLY_SETTINGS } from './catalog.js';
+import { isWindowsComponent, WINDOWS_COMPONENTS, windowsSettings } from './catalog.js';
 import { parseAnswerFile, countLeaves, settingsBlocks, wcmAction, wcmKeyValue, parseBoolean, type AnswerFileDocument, type ComponentBlock } from './reader.js';
-import { childSpec, childSpecCI, componentSpec, contextOf, COMPONENTS, type ComponentSpec, type SettingSpec } from './schema.js';
+import { childSpec, componentSpec, contextOf, COMPONENTS, type ComponentSpec, type SettingSpec } from './schema.js';
 import { readPassword } from './sensitive.js';
 import { SENSITIVE_DATA_DELETED, UNATTEND_NS, type Diagnostic, type Severity } from './types.js';
 import { type AnswerPass } from '../model/passes.js';
@@ -72,14 +72,26 @@ function distance(a: string, b: string): number {
   return prev[n]!;
 }
 
-/** A modelled component whose name is close to this one (a likely typo). */
-function nearComponent(name: string): ComponentSpec | undefined {
+/** A component (modelled first, then any of the reference) whose name is close to this one (a likely typo). */
+function nearComponent(name: string): string | undefined {
   const l = name.toLowerCase().replace(/[-_ ]/g, '');
-  for (const c of COMPONENTS) {
-    const k = c.name.toLowerCase().replace(/[-_ ]/g, '');
+  for (const c of [...COMPONENTS.map((x) => x.name), ...WINDOWS_COMPONENTS]) {
+    const k = c.toLowerCase().replace(/[-_ ]/g, '');
     if (k === l || distance(k, l) <= 2) return c;
   }
   return undefined;
+}
+
+/** Of these names, the one closest to name ignoring case, if a likely typo of it (at most 2 edits). */
+function nearName(name: string, names: Iterable<string>): string | undefined {
+  const l = name.toLowerCase();
+  let best: string | undefined;
+  let bestD = 3;
+  for (const n of names) {
+    const d = distance(n.toLowerCase(), l);
+    if (d < bestD) [best, bestD] = [n, d];
+  }
+  return best;
 }
 
 /** True when an element has text other than white space directly inside. */
@@ -103,6 +115,8 @@ interface WalkState {
   ignored: string | undefined;
   /** Inside a report unit. */
   inUnit: boolean;
+  /** The element names from the component down to this setting (no list keys), for the reference. */
+  ref: readonly string[];
 }
 
 class Checker {
@@ -248,8 +262,8 @@ class Checker {
       const n = comp.settings.reduce((s, x) => s + countLeaves(x), 0);
       const near = isWindowsComponent(id.name) ? undefined : nearComponent(id.name);
       if (near) {
-        this.add('error', 'unknown-component', el, `unknown component "${id.name}": did you mean ${near.name}?`, where);
-        report.settings.push({ component: id.name, setting: '', line: el.line, column: el.column, linux: `unknown component (did you mean ${near.name}?)`, status: 'invalid' });
+        this.add('error', 'unknown-component', el, `unknown component "${id.name}": did you mean ${near}?`, where);
+        report.settings.push({ component: id.name, setting: '', line: el.line, column: el.column, linux: `unknown component (did you mean ${near}?)`, status: 'invalid' });
       } else if (isWindowsComponent(id.name)) {
         if (runs) {
           this.add('warning', 'ignored-on-linux', el, `${id.name} is a Windows component with no Linux meaning: its ${n} setting${n === 1 ? ' is' : 's are'} ignored`, where);
@@ -257,7 +271,7 @@ class Checker {
         const names = comp.settings.map((s) => s.local);
         report.settings.push({
           component: id.name, setting: '', line: el.line, column: el.column, status: 'ignored',
-          linux: runs ? `ignored on Linux: Windows-only component (${names.join(', ') || 'no settings'})` : `not run by sysprep (${pass} pass)`,
+          linux: runs ? `ignored on Linux: Windows component with no Linux meaning (${names.join(', ') || 'no settings'})` : `not run by sysprep (${pass} pass)`,
         });
       } else {
         this.add('error', 'unknown-component', el,
@@ -276,21 +290,7 @@ class Checker {
       }
       let sspec = childSpec(spec, s.local);
       if (!sspec) {
-        const ci = childSpecCI(spec, s.local);
-        const windowsOnly = WINDOWS_ONLY_SETTINGS[spec.name.toLowerCase()] ?? [];
-        const wo = windowsOnly.find((x) => x === s.local);
-        const woCI = windowsOnly.find((x) => x.toLowerCase() === s.local.toLowerCase());
-        if (ci || (!wo && woCI)) {
-          const right = ci?.name ?? woCI!;
-          this.add('error', 'misspelled-setting', s, `"${s.local}" is not a setting of ${spec.name}: setting names are case-sensitive, write "${right}"`, w);
-          report.settings.push({ component: spec.name, setting: path, line: s.line, column: s.column, linux: `misspelled (${right})`, status: 'invalid' });
-        } else if (wo) {
-          if (runs) this.add('warning', 'ignored-on-linux', s, `${spec.short}/${s.local} is a Windows-only setting: ignored on Linux`, w);
-          report.settings.push({ component: spec.name, setting: path, line: s.line, column: s.column, status: 'ignored', linux: runs ? 'ignored on Linux: Windows-only setting' : `not run by sysprep (${pass} pass)` });
-        } else {
-          this.add('error', 'unknown-setting', s, `"${s.local}" is not a setting of ${spec.name}: check the spelling or remove it (known: ${spec.settings.map((x) => x.name).join(', ')})`, w);
-          report.settings.push({ component: spec.name, setting: path, line: s.line, column: s.column, linux: 'unknown setting', status: 'invalid' });
-        }
+        this.unmodelled(s, spec, spec, [], spec.name, path, { pass, runs, where: { pass, component: spec.name }, ignored: undefined, inUnit: false, ref: [] }, report);
         continue;
       }
       if (!sspec.item) {
@@ -302,9 +302,48 @@ class Checker {
         this.add('error', 'wrong-pass', s,
           `${spec.short}/${s.local} is not valid in the ${pass} pass; it is valid in ${passList(sspec.passes)}: move it to <settings pass="${sspec.passes.find((p) => SYSPREP_ANSWER_PASSES.includes(p)) ?? sspec.passes[0]}">`, w);
       }
-      this.walk(s, sspec, path, { pass, runs, where: { pass, component: spec.name }, ignored: runs ? undefined : `not run by sysprep (${pass} pass)`, inUnit: false }, report);
+      this.walk(s, sspec, path, { pass, runs, where: { pass, component: spec.name }, ignored: runs ? undefined : `not run by sysprep (${pass} pass)`, inUnit: false, ref: [s.local] }, report);
       sspec = undefined;
     }
+  }
+
+  /**
+   * A setting sysprep does not model, under parent (the component or a setting) at ref: one the Windows
+   * reference knows is ignored (no Linux meaning); one that differs from a known name only by case, or is
+   * close to one, or is unknown, is an error.
+   */
+  private unmodelled(
+    el: XmlElement, component: ComponentSpec, parent: SettingSpec | ComponentSpec, ref: readonly string[], where: string, path: string, st: WalkState, report: PassReport,
+  ): void {
+    const w = { ...st.where, setting: path };
+    const modelled = ('settings' in parent ? parent.settings : parent.children ?? []).map((x) => x.name);
+    const windows = Object.keys(windowsSettings(component.name, ref) ?? {});
+    const line = { component: component.name, setting: path, line: el.line, column: el.column };
+    if (el.uri !== UNATTEND_NS) {
+      this.add('error', 'unknown-setting', el, `<${el.name}> is not in the answer-file namespace; settings of ${where} are unprefixed elements`, w);
+      report.settings.push({ ...line, linux: 'unknown setting', status: 'invalid' });
+      return;
+    }
+    if (windows.includes(el.local) && !modelled.some((m) => m.toLowerCase() === el.local.toLowerCase())) {
+      if (st.ignored) return; // inside a setting already reported as ignored
+      if (st.runs) this.add('warning', 'ignored-on-linux', el, `${component.short}/${path} is a Windows setting with no Linux meaning: ignored`, w);
+      report.settings.push({ ...line, status: 'ignored', linux: st.runs ? 'ignored on Linux: Windows setting with no Linux meaning' : `not run by sysprep (${st.pass} pass)` });
+      return;
+    }
+    const known = [...new Set([...modelled, ...windows])];
+    const ci = known.find((n) => n.toLowerCase() === el.local.toLowerCase());
+    if (ci) {
+      this.add('error', 'misspelled-setting', el, `"${el.local}" is not a setting of ${where}: setting names are case-sensitive, write "${ci}"`, w);
+      report.settings.push({ ...line, linux: `misspelled (${ci})`, status: 'invalid' });
+      return;
+    }
+    const near = nearName(el.local, known);
+    this.add('error', 'unknown-setting', el, near
+      ? `"${el.local}" is not a setting of ${where}: did you mean "${near}"?`
+      : ref.length
+        ? `"${el.local}" is not a setting of ${where}: expected ${modelled.join(', ')}`
+        : `"${el.local}" is not a setting of ${where}: check the spelling or remove it (known: ${modelled.join(', ')})`, w);
+    report.settings.push({ ...line, linux: near ? `unknown setting (did you mean ${near}?)` : 'unknown setting', status: 'invalid' });
   }
 
   private walk(el: XmlElement, spec: SettingSpec, path: string, st: WalkState, report: PassReport): void {
@@ -385,11 +424,12 @@ class Checker {
     const keys = new Map<string, Map<string, XmlElement>>();
     for (const k of kids) {
       const c = childSpec(spec, k.local);
-      if (!c || k.uri !== UNATTEND_NS) {
-        const ci = childSpecCI(spec, k.local);
-        this.add('error', ci ? 'misspelled-setting' : 'unknown-setting', k, ci
-          ? `"${k.local}" is not a setting of ${path}: setting names are case-sensitive, write "${ci.name}"`
-          : `"${k.local}" is not a setting of ${path}: expected ${spec.children!.map((x) => x.name).join(', ')}`, { ...w, setting: `${path}/${k.local}` });
+      if (c && k.uri !== UNATTEND_NS) {
+        this.add('error', 'unknown-setting', k, `<${k.name}> is not in the answer-file namespace; settings of ${path} are unprefixed elements`, { ...w, setting: `${path}/${k.local}` });
+        continue;
+      }
+      if (!c) {
+        this.unmodelled(k, componentSpec(st.where.component)!, spec, st.ref, path, `${path}/${k.local}`, st, report);
         continue;
       }
       let childPath = `${path}/${k.local}`;
@@ -419,7 +459,7 @@ class Checker {
         if (prev) this.add('error', 'duplicate-setting', k, `${k.local} is set twice in ${path} (also line ${prev.line}): keep one`, { ...w, setting: childPath });
         else seen.set(k.local, k);
       }
-      this.walk(k, c, childPath, st, report);
+      this.walk(k, c, childPath, { ...st, ref: [...st.ref, k.local] }, report);
     }
     const partial = spec.item !== undefined && (action === 'modify' || action === 'remove');
     if (!partial) {

@@ -1,6 +1,6 @@
 /** `sysprep unattend check FILE [--json]` (src/cli/commands/unattend-check.ts). */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
@@ -76,4 +76,18 @@ test('secrets never reach the output, even where the file repeats them', async (
     assert.ok(!r.out.includes('Sup3r-Secret'));
     assert.ok(r.out.includes('echo ***'));
   }
+});
+
+test('Windows settings with no Linux meaning: exit 0, each reported with its line; a misspelled one: exit 2 with line:column', async () => {
+  const ok = await run(fixture('windows-no-linux-meaning.xml'), false);
+  assert.equal(ok.code, 0, ok.out);
+  assert.match(ok.out, /windows-no-linux-meaning\.xml: valid: 2 passes, 8 settings, 0 errors, 6 warnings/);
+  assert.match(ok.out, /line {3}14:5 {3}warning: Microsoft-Windows-ehome-reg-inf is a Windows component with no Linux meaning: its 1 setting is ignored/);
+  assert.match(ok.out, /line {4}9:7 {3}warning: Shell-Setup\/BluetoothTaskbarIconEnabled is a Windows setting with no Linux meaning: ignored/);
+  const dir = mkdtempSync(join(tmpdir(), 'unattend-typo-'));
+  const file = join(dir, 'typo.xml');
+  writeFileSync(file, readFileSync(fixture('windows-no-linux-meaning.xml'), 'utf8').replace(/BluetoothTaskbarIconEnabled/g, 'bluetoothTaskbarIconEnabled'));
+  const bad = await run(file, false);
+  assert.equal(bad.code, 2, bad.out);
+  assert.match(bad.out, /line {4}9:7 {3}error: "bluetoothTaskbarIconEnabled" is not a setting of Microsoft-Windows-Shell-Setup: setting names are case-sensitive, write "BluetoothTaskbarIconEnabled"/);
 });

@@ -453,7 +453,7 @@ export const COMPONENTS: readonly ComponentSpec[] = [
           bool('HideOnlineAccountScreens', { ignored: 'there are no online (Microsoft) accounts on Linux' }),
           bool('HideWirelessSetupInOOBE', { ignored: 'the Linux OOBE has no wireless page' }),
           oneOf('NetworkLocation', ['Home', 'Work', 'Other'], { ignored: 'Windows network location profiles have no Linux equivalent', deprecated: 'deprecated since Windows 10' }),
-          str('OEMAppID', 256, true, { ignored: 'Windows OEM app registration has no Linux equivalent' }),
+          str('OEMAppId', 256, true, { ignored: 'Windows OEM app registration has no Linux equivalent' }),
           oneOf('ProtectYourPC', ['1', '2', '3'], { ignored: 'the Windows "express settings" (telemetry, updates) have no Linux equivalent' }),
           bool('UnattendEnableRetailDemo', { ignored: 'Windows retail demo mode has no Linux equivalent' }),
           {

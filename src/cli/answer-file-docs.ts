@@ -9,7 +9,7 @@
  * (src/seal/ at sysprep time, src/firstboot/plan/ and the runner at first boot) does less than, or differs from,
  * the model, STATUS says so; the test checks that settings marked as unread are still read by nothing.
  */
-import { WINDOWS_COMPONENTS, WINDOWS_ONLY_SETTINGS } from '../answer-file/catalog.js';
+import { componentSources, REFERENCE_SOURCES, WINDOWS_COMPONENTS, windowsSettings } from '../answer-file/catalog.js';
 import { checkAnswerFile } from '../answer-file/check.js';
 import {
   chassisForDeviceForm, localeForLanguageTag, localeForLcid, timeZoneForWindowsId, windowsTimeZoneIds, WINDOWS_GROUP_ROLES,
@@ -474,28 +474,38 @@ function ignored(): string[] {
   const modelled = new Set(COMPONENTS.map((c) => c.name.toLowerCase()));
   const others = WINDOWS_COMPONENTS.filter((c) => !modelled.has(c.toLowerCase()));
   const prefix = 'Microsoft-Windows-';
-  const prefixed = others.filter((c) => c.startsWith(prefix)).map((c) => c.slice(prefix.length)).sort((a, b) => a.localeCompare(b));
-  const rest = others.filter((c) => !c.startsWith(prefix)).sort((a, b) => a.localeCompare(b));
+  const prefixed = others.filter((c) => c.toLowerCase().startsWith(prefix.toLowerCase())).map((c) => c.slice(prefix.length)).sort((a, b) => a.localeCompare(b));
+  const rest = others.filter((c) => !c.toLowerCase().startsWith(prefix.toLowerCase())).sort((a, b) => a.localeCompare(b));
   const out = [
     '## Ignored on Linux',
     '',
-    'These are reported by `unattend check` as warnings ("ignored on Linux") in the passes sysprep runs, never as errors and never',
-    'dropped silently; a name no Windows release knows is an error (usually a typo). Modelled settings that Linux ignores are in the',
-    'tables above, with the reason.',
+    'Components and settings that Windows knows but sysprep does not model have no Linux meaning: `unattend check` reports them as',
+    'warnings ("ignored on Linux") in the passes sysprep runs, never as errors and never dropped silently; their settings are not',
+    'checked further. A name that Windows does not know is an error with its line and column: one that differs from a known name',
+    'only by case (setting names are case-sensitive; component names are not), with the right spelling; one close to a known name,',
+    'with a "did you mean"; any other, as unknown. Modelled settings that Linux ignores are in the tables above, with the reason.',
     '',
-    '**Windows-only settings of the modelled components:**',
+    'The Windows names come from Microsoft\'s "Unattended Windows Setup Reference" (MicrosoftDocs commercialization-public,',
+    'CC-BY-4.0), saved in `data/unattend-reference/` and derived into `src/answer-file/windows-reference.json` by',
+    '`scripts/derive-unattend-reference.mjs`, with every setting below a component (nested ones too). Sources:',
+    '',
+    ...Object.entries(REFERENCE_SOURCES).map(([id, s]) => `- \`${id}\`: ${s.release}${s.repository ? ` (${s.repository}, \`${s.path}\` at ${s.commit!.slice(0, 12)})` : ` (\`${s.file}\`)`}.`),
+    '',
+    '**Windows-only settings of the modelled components** (top level; their children, and the children of modelled settings',
+    'that sysprep does not model, are known too):',
     '',
   ];
-  for (const [comp, list] of Object.entries(WINDOWS_ONLY_SETTINGS)) {
-    const spec = COMPONENTS.find((c) => c.name.toLowerCase() === comp);
-    const names = [...new Set(list)].sort((a, b) => a.localeCompare(b));
-    out.push(`- ${spec?.name ?? comp}: ${names.map(code).join(', ')}.`);
+  for (const spec of COMPONENTS) {
+    const modelled = new Set(spec.settings.map((x) => x.name));
+    const names = Object.keys(windowsSettings(spec.name) ?? {}).filter((n) => !modelled.has(n)).sort((a, b) => a.localeCompare(b));
+    if (names.length) out.push(`- ${spec.name}: ${names.map(code).join(', ')}.`);
   }
   out.push(
     '',
-    `**Windows components** (${others.length}; every setting in them is ignored):`,
+    `**Windows components** (${others.length}; every setting in them is ignored; _carried over_ marks the Windows 7 / 8 names that no saved`,
+    'reference page holds yet):',
     '',
-    `- \`${prefix}\` + ${prefixed.map((c) => code(c)).join(', ')}.`,
+    `- \`${prefix}\` + ${prefixed.map((c) => code(c) + (componentSources(prefix + c).every((x) => x === 'carried-over') ? ' _(carried over)_' : '')).join(', ')}.`,
     ...(rest.length ? [`- ${rest.map(code).join(', ')}.`] : []),
     '',
   );

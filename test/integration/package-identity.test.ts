@@ -188,7 +188,7 @@ describe('packages\' identity on the real-packages root', { concurrency: false }
       assert.equal(st('/var/lib/rabbitmq/.erlang.cookie').mode & 0o777, 0o400);
       assert.equal(st('/etc/xrdp/rsakeys.ini').uid, uid('xrdp'));
       assert.equal(st('/etc/iscsi/initiatorname.iscsi').mode & 0o777, 0o600);
-      assert.match(match(s.root, '/etc/iscsi/initiatorname.iscsi', /^InitiatorName=(\S+)$/m)!, /^iqn\.1993-08\.org\.debian:01:[0-9a-f]{12}$/);
+      assert.match(match(s.root, '/etc/iscsi/initiatorname.iscsi', /^InitiatorName=(\S+)$/m)!, /^iqn\.1993-08\.org\.debian:01:[0-9a-f]{6,12}$/, "iscsi-iname prints its six random bytes with %x, unpadded");
       assert.equal(st('/etc/yggdrasil/yggdrasil.conf').mode & 0o777, 0o640);
       assert.deepEqual(ygg(s.root), ygg(golden), 'the rest of the Yggdrasil configuration is untouched');
       // Dropbear's keys are the clone's new OpenSSH keys, converted (as dropbear's postinst does)

@@ -82,14 +82,8 @@ export class RootFs {
       stack.push(part);
       if (isLast && !followFinal) break;
       const host = this.hostOf(stack);
-      // no exception for what is missing (most look-ups of a run are for paths an image may lack)
-      let st: fs.Stats | undefined;
-      try {
-        st = fs.lstatSync(host, { throwIfNoEntry: false });
-      } catch {
-        continue; // not a directory on the way, say: nothing to follow
-      }
-      if (!st?.isSymbolicLink()) continue; // a file or directory, or nothing (yet): nothing to follow
+      // a file or directory, or nothing (yet), or no directory on the way: nothing to follow
+      if (!safeLstat(host)?.isSymbolicLink()) continue;
       if (++hops > MAX_SYMLINK_HOPS) {
         throw Object.assign(new Error(`too many levels of symbolic links: ${targetPath}`), { code: 'ELOOP' });
       }
@@ -126,7 +120,7 @@ export class RootFs {
     try {
       const host = this.resolve(p, false);
       if (this.gone(host)) return undefined;
-      return fs.lstatSync(host, { throwIfNoEntry: false });
+      return safeLstat(host);
     } catch {
       return undefined;
     }
@@ -490,6 +484,7 @@ function escapeRe(s: string): string {
   return s.replace(/[.+^$()|\\{}\]]/g, '\\$&');
 }
 
+/** lstat, undefined for what cannot be seen; no exception for what is missing (most look-ups of a run are for paths an image may lack) */
 function safeLstat(host: string): fs.Stats | undefined {
   try {
     return fs.lstatSync(host, { throwIfNoEntry: false });

@@ -9,7 +9,7 @@
  */
 import { isWindowsComponent, WINDOWS_COMPONENTS, windowsSettings } from './catalog.js';
 import { parseAnswerFile, countLeaves, settingsBlocks, wcmAction, wcmKeyValue, parseBoolean, type AnswerFileDocument, type ComponentBlock } from './reader.js';
-import { childSpec, componentSpec, contextOf, COMPONENTS, type ComponentSpec, type SettingSpec } from './schema.js';
+import { childSpec, childSpecs, componentSpec, contextOf, COMPONENTS, type ComponentSpec, type SettingSpec } from './schema.js';
 import { readPassword } from './sensitive.js';
 import { SENSITIVE_DATA_DELETED, UNATTEND_NS, type Diagnostic, type Severity } from './types.js';
 import { type AnswerPass } from '../model/passes.js';
@@ -316,7 +316,7 @@ class Checker {
     el: XmlElement, component: ComponentSpec, parent: SettingSpec | ComponentSpec, ref: readonly string[], where: string, path: string, st: WalkState, report: PassReport,
   ): void {
     const w = { ...st.where, setting: path };
-    const modelled = ('settings' in parent ? parent.settings : parent.children ?? []).map((x) => x.name);
+    const modelled = childSpecs(parent).map((x) => x.name);
     const windows = Object.keys(windowsSettings(component.name, ref) ?? {});
     const line = { component: component.name, setting: path, line: el.line, column: el.column };
     if (el.uri !== UNATTEND_NS) {

@@ -503,19 +503,14 @@ export function componentSpec(name: string): ComponentSpec | undefined {
   return BY_NAME.get(name.toLowerCase());
 }
 
-/** A child spec by exact name. */
-export function childSpec(spec: SettingSpec | ComponentSpec, name: string): SettingSpec | undefined {
-  const list = 'settings' in spec ? spec.settings : spec.children ?? [];
-  for (const s of list) if (s.name === name) return s;
-  return undefined;
+/** The settings modelled directly below a component or a setting. */
+export function childSpecs(spec: SettingSpec | ComponentSpec): readonly SettingSpec[] {
+  return 'settings' in spec ? spec.settings : spec.children ?? [];
 }
 
-/** A child spec whose name matches ignoring case (for "did you mean" messages). */
-export function childSpecCI(spec: SettingSpec | ComponentSpec, name: string): SettingSpec | undefined {
-  const list = 'settings' in spec ? spec.settings : spec.children ?? [];
-  const l = name.toLowerCase();
-  for (const s of list) if (s.name.toLowerCase() === l) return s;
-  return undefined;
+/** A child spec by exact name. */
+export function childSpec(spec: SettingSpec | ComponentSpec, name: string): SettingSpec | undefined {
+  return childSpecs(spec).find((s) => s.name === name);
 }
 
 /** A DescribeContext over an element. */

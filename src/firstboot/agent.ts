@@ -17,7 +17,9 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { getPassSettings, parseAnswerFile, type PassSettings } from '../answer-file/index.js';
-import { findAnswerFile } from '../system/answer-search.js';
+import { findAnswerFile, type PerCloneSearch } from '../system/answer-search.js';
+import { perCloneCandidates } from '../system/per-clone/index.js';
+import { PER_CLONE_TAKEN } from '../model/per-clone.js';
 import { describeError } from '../model/errors.js';
 import { allProviders } from '../providers/index.js';
 import { PantherLog } from '../system/panther.js';
@@ -58,14 +60,22 @@ function fail(sys: Sys, what: string, err: unknown): number {
 
 const PHASES: readonly Phase[] = ['specialize', 'oobe', 'audit', 'audit-user'];
 
-/** Plan a phase now, with the search the clone sees (kernel command line, cache, media, image). */
-function planAtBoot(phase: string | undefined): number {
+/**
+ * Plan a phase now, with the search the clone sees (kernel command line, the per-clone channels, cache,
+ * media, image). A per-clone file a pass takes is recorded (PER_CLONE_TAKEN, its digest): later passes
+ * of this clone then use the cache, where its processed passes are marked, instead of taking it anew.
+ */
+async function planAtBoot(phase: string | undefined): Promise<number> {
   const sys = openLog();
   try {
     if (!PHASES.includes(phase as Phase)) throw new Error(`no phase "${phase}" (${PHASES.join(', ')})`);
     const p = phase as Phase;
     const pass = PHASE_PASS[p];
-    const answer = findAnswerFile(sys.fs, pass, sys.log);
+    const taken = (sys.fs.readText(PER_CLONE_TAKEN) ?? '').trim().split(' ')[1];
+    const perClone: PerCloneSearch = { candidates: await perCloneCandidates(sys.log), ...(taken ? { taken } : {}) };
+    const answer = findAnswerFile(sys.fs, pass, sys.log, perClone);
+    if (answer?.digest) sys.fs.makeDirectory(PATHS.planDir, 0o700);
+    if (answer?.digest) sys.fs.writeText(PER_CLONE_TAKEN, `${answer.origin} ${answer.digest}\n`, { mode: 0o600 });
     const target: Mode = p === 'specialize'
       ? (sys.fs.readText(MARKERS.specializeInProgress) ?? '').trim() === 'audit' ? 'audit' : 'oobe'
       : p === 'oobe' ? 'oobe' : 'audit';

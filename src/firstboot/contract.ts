@@ -15,6 +15,7 @@
  */
 import { IMAGE_STATES } from '../model/image-state.js';
 import { AGENT, AGENT_DIR, CONSOLE_GETTYS, FIRSTBOOT, FIRSTBOOT_CONF, FIRSTBOOT_LIMITS, MARKERS, PATHS, PROVIDER_ENV, SAFE_PATH } from '../model/paths.js';
+import { CLOUD_DMI_RULES, CONFIG_DRIVES, CREDENTIAL_NAME, DMI_DIR, PER_CLONE_TAKEN, SYSTEM_CREDENTIALS_DIR } from '../model/per-clone.js';
 
 // ------------------------------------------------------------------------------------------------
 // the operation table
@@ -210,6 +211,10 @@ export function runnerConstants(): [name: string, value: string][] {
     ['RUN_SYNC_TIMEOUT_DEFAULT', String(FIRSTBOOT_LIMITS.runSyncTimeoutSeconds)],
     ...IMAGE_STATES.map((s): [string, string] => [s.replace(/^IMAGE_/, ''), s]),
     ...Object.entries(PROVIDER_ENV).map(([k, v]): [string, string] => [`ENV_${k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`, v]),
+    ['SYSTEM_CREDENTIALS', SYSTEM_CREDENTIALS_DIR],
+    ['CREDENTIAL_NAME', CREDENTIAL_NAME],
+    ['PER_CLONE_TAKEN', PER_CLONE_TAKEN],
+    ['DMI_DIR', DMI_DIR],
     ['PLAN_FORMAT', FORMATS.plan],
     ['HOST_KEYS_FORMAT', FORMATS.hostKeys],
     ['FIRST_LOGON_FORMAT', FORMATS.firstLogon],
@@ -229,6 +234,9 @@ export function renderRunnerConstants(): string {
     'readonly \\',
     ...vars.map(([k, v], i) => `  ${k}=${q(v)}${i < vars.length - 1 ? ' \\' : ''}`),
     `readonly CONSOLE_GETTYS=(${CONSOLE_GETTYS.map(q).join(' ')})`,
+    '# per-clone answer files (SPEC 10): config drives\' labels, and "CLOUD FILE OP VALUE" rules on DMI',
+    `readonly CONFIG_DRIVE_LABELS=(${[...new Set(CONFIG_DRIVES.map((c) => c.label))].map(q).join(' ')})`,
+    `readonly CLOUD_DMI_RULES=(${CLOUD_DMI_RULES.map(q).join(' ')})`,
     '# the operations a plan step may call: MIN MAX GROUP (argument counts; MAX -1: extra arguments in GROUPs)',
     'declare -rA OP_ARITY=(',
     ...ops,

@@ -70,10 +70,17 @@ readonly \
   ENV_DRY_RUN=SYSPREP_DRY_RUN \
   ENV_LOG=SYSPREP_LOG \
   ENV_PROVIDER=SYSPREP_PROVIDER \
+  SYSTEM_CREDENTIALS=/run/credentials/@system \
+  CREDENTIAL_NAME=sysprep.unattend \
+  PER_CLONE_TAKEN=/var/lib/sysprep/state/plans/per-clone \
+  DMI_DIR=/sys/class/dmi/id \
   PLAN_FORMAT='sysprep-plan 1' \
   HOST_KEYS_FORMAT='sysprep-host-keys 1' \
   FIRST_LOGON_FORMAT='sysprep-first-logon 1'
 readonly CONSOLE_GETTYS=(getty@tty1.service serial-getty@ttyS0.service)
+# per-clone answer files (SPEC 10): config drives' labels, and "CLOUD FILE OP VALUE" rules on DMI
+readonly CONFIG_DRIVE_LABELS=(cidata CIDATA config-2 CONFIG-2)
+readonly CLOUD_DMI_RULES=('ec2 sys_vendor = Amazon EC2' 'ec2 bios_vendor = Amazon EC2' 'ec2 product_uuid ^ ec2' 'openstack product_name = OpenStack Nova' 'openstack product_name = OpenStack Compute' 'openstack chassis_asset_tag = OpenStack Nova' 'openstack chassis_asset_tag = OpenTelekomCloud' 'gce product_name = Google Compute Engine' 'gce bios_vendor = Google')
 # the operations a plan step may call: MIN MAX GROUP (argument counts; MAX -1: extra arguments in GROUPs)
 declare -rA OP_ARITY=(
   [op_log]='2 2 1'
@@ -1017,6 +1024,10 @@ plan_still_valid() { # PLAN
     log_info "Plan $plan: the kernel command line names an answer file; planning again"
     return 1
   fi
+  if per_clone_offered; then
+    log_info "Plan $plan: $PER_CLONE_WHY; planning again"
+    return 1
+  fi
   for ((i = 0; i + 1 < ${#plan_inputs[@]}; i += 2)); do
     file=${plan_inputs[i]}
     if [[ ${plan_inputs[i + 1]} == present ]]; then
@@ -1034,6 +1045,44 @@ plan_still_valid() { # PLAN
     return 1
   fi
   return 0
+}
+
+# Does a per-clone channel (SPEC 10) offer an answer file the seal could not know? A systemd
+# credential other than the one an earlier pass of this clone took, a config drive (the agent reads
+# its user-data), or DMI saying this is a cloud with a metadata service. Cheap: a stat, one blkid.
+PER_CLONE_WHY=''
+per_clone_offered() {
+  local dir file sum taken='' label rule cloud name op value got
+  for dir in "${CREDENTIALS_DIRECTORY:-}" "$SYSTEM_CREDENTIALS"; do
+    file=$dir/$CREDENTIAL_NAME
+    [[ -n $dir && -f $file ]] || continue
+    read -r sum _ < <(sha256sum -- "$file" 2>/dev/null)
+    [[ -r $PER_CLONE_TAKEN ]] && read -r _ taken <"$PER_CLONE_TAKEN"
+    if [[ $sum != "$taken" ]]; then
+      PER_CLONE_WHY="the systemd credential $CREDENTIAL_NAME holds an answer file"
+      return 0
+    fi
+    break
+  done
+  while read -r label; do
+    for name in "${CONFIG_DRIVE_LABELS[@]}"; do
+      if [[ $label == "$name" ]]; then
+        PER_CLONE_WHY="a config drive labelled $label is attached"
+        return 0
+      fi
+    done
+  done < <(blkid -c /dev/null -s LABEL -o value 2>/dev/null)
+  for rule in "${CLOUD_DMI_RULES[@]}"; do
+    read -r cloud name op value <<<"$rule"
+    got=''
+    [[ -r $DMI_DIR/$name ]] && read -r got <"$DMI_DIR/$name"
+    [[ -n $got ]] || continue
+    if [[ $op == '=' && $got == "$value" ]] || [[ $op == '^' && ${got,,} == "${value,,}"* ]]; then
+      PER_CLONE_WHY="DMI says this is $cloud ($name), which has a metadata service"
+      return 0
+    fi
+  done
+  return 1
 }
 
 # Any mounted file system (other than /) with unattend.xml or autounattend.xml at its root. Wider than

@@ -6,6 +6,10 @@
  *
  *  1. kernel command line `sysprep.unattend=PATH` (running system only: the host's command line says
  *     nothing about an offline root)
+ *  -  at a clone's first boot (SPEC 10), the per-clone channels: the systemd credential
+ *     sysprep.unattend, config drives (cidata, config-2), cloud metadata user-data — before the cache,
+ *     unless the file a channel offers is the one an earlier pass of this clone took (PER_CLONE_TAKEN):
+ *     then the cache, that file with its passes marked processed, stands for it
  *  2. /var/lib/sysprep/unattend.xml, the cache
  *  3. unattend.xml or autounattend.xml at the root of a mounted removable or read-only medium, or of
  *     a file system labelled SYSPREP or OEMDRV (running system only)
@@ -13,6 +17,7 @@
  *  5. /unattend.xml
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as nodefs from 'node:fs';
 import * as path from 'node:path';
 import { SysprepError } from '../model/errors.js';
@@ -23,8 +28,21 @@ import { checkAnswerFile } from '../answer-file/check.js';
 import { hasSettingsForPass, parseAnswerFile, type AnswerFileDocument } from '../answer-file/reader.js';
 import { type AnswerPass } from '../model/passes.js';
 import { AnswerFileError, MAX_ANSWER_FILE_BYTES } from '../answer-file/xml.js';
+import { PER_CLONE_ORIGINS, type PerCloneOrigin } from '../model/per-clone.js';
+import type { PerCloneCandidate } from './per-clone/index.js';
 
-export type AnswerFileOrigin = 'explicit' | 'kernel-cmdline' | 'cache' | 'media' | 'etc' | 'root';
+export type AnswerFileOrigin = 'explicit' | 'kernel-cmdline' | PerCloneOrigin | 'cache' | 'media' | 'etc' | 'root';
+
+export const isPerClone = (origin: AnswerFileOrigin): origin is PerCloneOrigin => (PER_CLONE_ORIGINS as readonly string[]).includes(origin);
+
+/** What identifies a per-clone answer file between passes (PER_CLONE_TAKEN): the digest of its bytes. */
+export const answerDigest = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** The per-clone channels' offers at a clone's boot, and the digest of the one an earlier pass took. */
+export interface PerCloneSearch {
+  candidates: PerCloneCandidate[];
+  taken?: string;
+}
 
 export interface FoundAnswerFile {
   doc: AnswerFileDocument;
@@ -32,6 +50,8 @@ export interface FoundAnswerFile {
   source: string;
   origin: AnswerFileOrigin;
   warnings: number;
+  /** a per-clone file: the digest of its bytes */
+  digest?: string;
 }
 
 /** Parse and check; a file that cannot be read or breaks the rules is bad input (exit 2). */
@@ -82,6 +102,8 @@ interface Candidate {
   /** path in the target (read through RootFs) or, with `host`, a path of the running system */
   path: string;
   host?: boolean;
+  /** read already (a per-clone channel) */
+  bytes?: Uint8Array;
 }
 
 /** unattend.xml / autounattend.xml at the root of removable, read-only or SYSPREP/OEMDRV media. */
@@ -133,7 +155,7 @@ function mediaCandidates(): Candidate[] {
  * The implicit search for `pass`. Returns undefined when no candidate has settings for it. A candidate
  * that exists but cannot be read or is invalid is an error: the person put it there to be used.
  */
-export function findAnswerFile(fs: RootFs, pass: AnswerPass, log: PantherLog): FoundAnswerFile | undefined {
+export function findAnswerFile(fs: RootFs, pass: AnswerPass, log: PantherLog, perClone?: PerCloneSearch): FoundAnswerFile | undefined {
   const running = fs.root === '/';
   const candidates: Candidate[] = [];
   if (running) {
@@ -150,6 +172,11 @@ export function findAnswerFile(fs: RootFs, pass: AnswerPass, log: PantherLog): F
   } else {
     log.info('Answer file search 1 (kernel command line): skipped, the target is not the running system');
   }
+  if (perClone) {
+    for (const c of perClone.candidates) candidates.push({ origin: c.origin, path: c.where, host: true, bytes: c.bytes });
+  } else {
+    log.info('Answer file per-clone channels (credential, config drive, metadata): read at a clone\'s first boot only');
+  }
   candidates.push({ origin: 'cache', path: PATHS.cachedUnattend });
   if (running) candidates.push(...mediaCandidates());
   else log.info('Answer file search 3 (removable and labelled media): skipped, the target is not the running system');
@@ -158,7 +185,13 @@ export function findAnswerFile(fs: RootFs, pass: AnswerPass, log: PantherLog): F
   for (const c of candidates) {
     const where = c.host ? c.path : `${c.path} (in the target)`;
     let bytes: Uint8Array | undefined;
-    if (c.host) bytes = readHostFile(c.path);
+    if (c.bytes) {
+      bytes = c.bytes;
+      if (perClone?.taken && answerDigest(bytes) === perClone.taken) {
+        log.info(`Answer file candidate ${where} [${c.origin}]: skipped, an earlier pass of this clone took it; the cache holds what is left of it`);
+        continue;
+      }
+    } else if (c.host) bytes = readHostFile(c.path);
     else {
       const st = fs.stat(c.path);
       if (st?.isFile()) {
@@ -176,7 +209,7 @@ export function findAnswerFile(fs: RootFs, pass: AnswerPass, log: PantherLog): F
       continue;
     }
     log.info(`Answer file candidate ${where} [${c.origin}]: taken, it has settings for the ${pass} pass`);
-    return { doc, source: c.path, origin: c.origin, warnings };
+    return { doc, source: c.path, origin: c.origin, warnings, ...(isPerClone(c.origin) ? { digest: answerDigest(bytes) } : {}) };
   }
   log.info(`Answer file: none has settings for the ${pass} pass`);
   return undefined;

@@ -1,7 +1,8 @@
 /**
  * Per-clone answer files (SPEC 10, issue 14), booted for real: one sealed image (its own answer file
- * names GOLDEN-IMG), two clones started side by side, each with a different answer file in a systemd
- * credential over SMBIOS type 11 (the `.binary` form: systemd decodes the base64). Each clone must
+ * names GOLDEN-IMG), three clones started side by side, each with a different answer file in a systemd
+ * credential: two over SMBIOS type 11 (the `.binary` form: systemd decodes the base64), one over
+ * QEMU's fw_cfg (opt/io.systemd.credentials/). Each clone must
  * specialize and finish the OOBE with its own file — host name, account, passwords checked from the
  * booted clone (a login) and its shadow hashes — never with the golden cache, and hold nothing of the
  * other's file.
@@ -25,7 +26,7 @@ const answerFile = (name: string, password: string) => UNATTEND({
 });
 
 describe('per-clone answer files in QEMU', { concurrency: false }, () => {
-  it('two clones of one image, each with its own SMBIOS credential: own name, account and passwords', async () => {
+  it('three clones of one image, each with its own credential (SMBIOS type 11 twice, fw_cfg): own name, account and passwords', async () => {
     const golden = '/var/cache/sysprep-test/work/per-clone-golden.xml';
     fs.mkdirSync('/var/cache/sysprep-test/work', { recursive: true });
     fs.writeFileSync(golden, answerFile('GOLDEN-IMG', 'Golden-Pw-1'));
@@ -33,11 +34,16 @@ describe('per-clone answer files in QEMU', { concurrency: false }, () => {
     const clones = [
       { name: 'CLONE-A', password: 'Clone-A-Pw-1', image: clone(img.image, 'a.raw') },
       { name: 'CLONE-B', password: 'Clone-B-Pw-2', image: clone(img.image, 'b.raw') },
+      { name: 'CLONE-C', password: 'Clone-C-Pw-3', image: clone(img.image, 'c.raw'), fwCfg: true },
     ];
     const results = await Promise.allSettled(clones.map(async (c) => {
-      const credential = Buffer.from(answerFile(c.name, c.password)).toString('base64');
-      const guest = startImage({ image: c.image, kernel: img.kernel, initrd: img.initrd, timeoutMs: BOOT_TIMEOUT,
-        extraArgs: ['-smbios', `type=11,value=io.systemd.credential.binary:sysprep.unattend=${credential}`] });
+      const text = answerFile(c.name, c.password);
+      const file = `${c.image}.unattend.xml`;
+      fs.writeFileSync(file, text, { mode: 0o600 });
+      const extraArgs = c.fwCfg
+        ? ['-fw_cfg', `name=opt/io.systemd.credentials/sysprep.unattend,file=${file}`]
+        : ['-smbios', `type=11,value=io.systemd.credential.binary:sysprep.unattend=${Buffer.from(text).toString('base64')}`];
+      const guest = startImage({ image: c.image, kernel: img.kernel, initrd: img.initrd, timeoutMs: BOOT_TIMEOUT, extraArgs });
       try {
         // the root password is the clone's own: the login proves it in the booted clone
         await loginAndPowerOff(guest, 'root', c.password);
@@ -52,7 +58,7 @@ describe('per-clone answer files in QEMU', { concurrency: false }, () => {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     for (const [i, c] of clones.entries()) {
-      const other = clones[1 - i]!;
+      const other = clones[(i + 1) % clones.length]!;
       withMountedImage(c.image, { readOnly: true }, (root) => {
         assert.equal(read(root, '/etc/hostname'), `${c.name.toLowerCase()}\n`, 'the host name of its own file, not GOLDEN-IMG');
         const user = `ops-${c.name.toLowerCase()}`;

@@ -74,8 +74,10 @@ async function planAtBoot(phase: string | undefined): Promise<number> {
     const taken = (sys.fs.readText(PER_CLONE_TAKEN) ?? '').trim().split(' ')[1];
     const perClone: PerCloneSearch = { candidates: await perCloneCandidates(sys.log), ...(taken ? { taken } : {}) };
     const answer = findAnswerFile(sys.fs, pass, sys.log, perClone);
-    if (answer?.digest) sys.fs.makeDirectory(PATHS.planDir, 0o700);
-    if (answer?.digest) sys.fs.writeText(PER_CLONE_TAKEN, `${answer.origin} ${answer.digest}\n`, { mode: 0o600 });
+    if (answer?.digest) {
+      sys.fs.makeDirectory(PATHS.planDir, 0o700);
+      sys.fs.writeText(PER_CLONE_TAKEN, `${answer.origin} ${answer.digest}\n`, { mode: 0o600 });
+    }
     const target: Mode = p === 'specialize'
       ? (sys.fs.readText(MARKERS.specializeInProgress) ?? '').trim() === 'audit' ? 'audit' : 'oobe'
       : p === 'oobe' ? 'oobe' : 'audit';

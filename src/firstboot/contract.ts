@@ -235,7 +235,7 @@ export function renderRunnerConstants(): string {
     ...vars.map(([k, v], i) => `  ${k}=${q(v)}${i < vars.length - 1 ? ' \\' : ''}`),
     `readonly CONSOLE_GETTYS=(${CONSOLE_GETTYS.map(q).join(' ')})`,
     '# per-clone answer files (SPEC 10): config drives\' labels, and "CLOUD FILE OP VALUE" rules on DMI',
-    `readonly CONFIG_DRIVE_LABELS=(${[...new Set(CONFIG_DRIVES.map((c) => c.label))].map(q).join(' ')})`,
+    `readonly CONFIG_DRIVE_LABELS=(${CONFIG_DRIVES.flatMap((c) => c.labels).map(q).join(' ')})`,
     `readonly CLOUD_DMI_RULES=(${CLOUD_DMI_RULES.map(q).join(' ')})`,
     '# the operations a plan step may call: MIN MAX GROUP (argument counts; MAX -1: extra arguments in GROUPs)',
     'declare -rA OP_ARITY=(',

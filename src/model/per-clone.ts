@@ -16,12 +16,10 @@ export const SYSTEM_CREDENTIALS_DIR = '/run/credentials/@system';
  */
 export const PER_CLONE_TAKEN = '/var/lib/sysprep/state/plans/per-clone';
 
-/** Config drives: a file system with this label, and where its user-data is (the first that exists). */
+/** Config drives: a file system with one of these labels, and where its user-data is (the first that exists). */
 export const CONFIG_DRIVES = [
-  { label: 'cidata', kind: 'NoCloud', userData: ['user-data'] },
-  { label: 'CIDATA', kind: 'NoCloud', userData: ['user-data'] },
-  { label: 'config-2', kind: 'OpenStack ConfigDrive', userData: ['openstack/latest/user_data'] },
-  { label: 'CONFIG-2', kind: 'OpenStack ConfigDrive', userData: ['openstack/latest/user_data'] },
+  { labels: ['cidata', 'CIDATA'], kind: 'NoCloud', userData: ['user-data'] },
+  { labels: ['config-2', 'CONFIG-2'], kind: 'OpenStack ConfigDrive', userData: ['openstack/latest/user_data'] },
 ] as const;
 
 export type Cloud = 'ec2' | 'openstack' | 'gce';

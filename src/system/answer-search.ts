@@ -28,6 +28,7 @@ import { checkAnswerFile } from '../answer-file/check.js';
 import { hasSettingsForPass, parseAnswerFile, type AnswerFileDocument } from '../answer-file/reader.js';
 import { type AnswerPass } from '../model/passes.js';
 import { AnswerFileError, MAX_ANSWER_FILE_BYTES } from '../answer-file/xml.js';
+import { mountedDevices } from './mounts.js';
 import { PER_CLONE_ORIGINS, type PerCloneOrigin } from '../model/per-clone.js';
 import type { PerCloneCandidate } from './per-clone/index.js';
 
@@ -108,24 +109,10 @@ interface Candidate {
 
 /** unattend.xml / autounattend.xml at the root of removable, read-only or SYSPREP/OEMDRV media. */
 function mediaCandidates(): Candidate[] {
-  let mounts: string[];
-  try {
-    mounts = nodefs.readFileSync('/proc/self/mounts', 'utf8').split('\n');
-  } catch {
-    return [];
-  }
   const out: Candidate[] = [];
-  for (const line of mounts) {
-    const [dev, mnt, fstype, opts] = line.split(' ');
-    if (!dev || !mnt || !dev.startsWith('/dev/')) continue;
-    const mountPoint = mnt.replace(/\\040/g, ' ');
+  for (const { dev, realDev, mountPoint, fstype, options } of mountedDevices()) {
     if (mountPoint === '/') continue;
-    let name = path.basename(dev);
-    try {
-      name = path.basename(nodefs.realpathSync(dev));
-    } catch {
-      /* no such node here (a container's /dev/root, a chroot): the name alone */
-    }
+    const name = path.basename(realDev);
     const sys = `/sys/class/block/${name}`;
     const removable = ['removable', '../removable'].some((f) => {
       try {
@@ -134,7 +121,7 @@ function mediaCandidates(): Candidate[] {
         return false;
       }
     });
-    const readOnly = (opts ?? '').split(',').includes('ro') || fstype === 'iso9660' || fstype === 'udf';
+    const readOnly = options.includes('ro') || fstype === 'iso9660' || fstype === 'udf';
     const label = spawnSync('blkid', ['-s', 'LABEL', '-o', 'value', dev], { encoding: 'utf8' }).stdout?.trim() ?? '';
     if (!removable && !readOnly && !['SYSPREP', 'OEMDRV'].includes(label.toUpperCase())) continue;
     let names: string[] = [];

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { CONFIG_DRIVES } from '../../model/per-clone.js';
 import { SAFE_PATH } from '../../model/paths.js';
 import { MAX_ANSWER_FILE_BYTES } from '../../answer-file/xml.js';
+import { mountedDevices } from '../mounts.js';
 import type { PantherLog } from '../panther.js';
 import { recogniseUserData } from './recognise.js';
 import type { PerCloneCandidate } from './types.js';
@@ -38,22 +39,7 @@ function mountPointOf(dev: string): string | undefined {
   } catch {
     /* the name as blkid gave it */
   }
-  try {
-    for (const line of nodefs.readFileSync('/proc/self/mounts', 'utf8').split('\n')) {
-      const [d, mnt] = line.split(' ');
-      if (!d || !mnt) continue;
-      let rd = d;
-      try {
-        rd = nodefs.realpathSync(d);
-      } catch {
-        /* not a device node */
-      }
-      if (rd === real) return mnt.replace(/\\040/g, ' ');
-    }
-  } catch {
-    /* no /proc */
-  }
-  return undefined;
+  return mountedDevices().find((m) => m.realDev === real)?.mountPoint;
 }
 
 function readUserData(dir: string, names: readonly string[]): { name: string; bytes: Uint8Array } | undefined {
@@ -72,11 +58,11 @@ function readUserData(dir: string, names: readonly string[]): { name: string; by
 
 export function configDriveCandidates(log: PantherLog): PerCloneCandidate[] {
   const drives = labelledDevices().flatMap((d) => {
-    const kind = CONFIG_DRIVES.find((c) => c.label === d.label);
+    const kind = CONFIG_DRIVES.find((c) => (c.labels as readonly string[]).includes(d.label));
     return kind ? [{ ...d, kind }] : [];
   });
   if (!drives.length) {
-    log.info(`Answer file channel: no config drive (no file system labelled ${[...new Set(CONFIG_DRIVES.map((c) => c.label))].join(', ')})`);
+    log.info(`Answer file channel: no config drive (no file system labelled ${CONFIG_DRIVES.flatMap((c) => c.labels).join(', ')})`);
     return [];
   }
   const out: PerCloneCandidate[] = [];

@@ -23,6 +23,9 @@ have lintian            || need+=(lintian)
 have groff              || need+=(groff-base)
 have man                || need+=(man-db)
 have strip              || need+=(binutils)
+have genisoimage        || need+=(genisoimage)
+have mkfs.vfat          || need+=(dosfstools)
+have mcopy              || need+=(mtools)
 [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || need+=(debian-archive-keyring)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then

@@ -22,6 +22,7 @@ import { type AnswerPass } from '../model/passes.js';
 import { ANSWER_PASSES, SYSPREP_ANSWER_PASSES } from '../model/passes.js';
 import { MAX_ANSWER_FILE_BYTES } from '../answer-file/xml.js';
 import { PATHS } from '../model/paths.js';
+import { CONFIG_DRIVES, CREDENTIAL_NAME, METADATA, SYSTEM_CREDENTIALS_DIR } from '../model/per-clone.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // What the code applies today
@@ -402,11 +403,20 @@ function intro(): string[] {
     'candidate is logged with why it was taken or skipped, and one that exists but is invalid is an error:',
     '',
     '1. the kernel command line `sysprep.unattend=PATH` (running system only);',
-    `2. \`${PATHS.cachedUnattend}\`, the cache;`,
-    '3. `unattend.xml` or `autounattend.xml` at the root of a mounted removable or read-only medium, or of a file system labelled',
+    '2. at a clone\'s first boot, the per-clone channels (SPEC 10), in this order:',
+    `   - the systemd credential \`${CREDENTIAL_NAME}\` in \`${SYSTEM_CREDENTIALS_DIR}/\` (a hypervisor sets it with`,
+    `     \`-smbios type=11,value=io.systemd.credential.binary:${CREDENTIAL_NAME}=BASE64\`, with`,
+    `     \`-fw_cfg name=opt/io.systemd.credentials/${CREDENTIAL_NAME},file=FILE\`, or on the kernel command line as \`systemd.set_credential=\`);`,
+    ...CONFIG_DRIVES.map((d) => `   - a config drive (${d.kind}) labelled ${d.labels.map((l) => `\`${l}\``).join(' or ')} whose \`${d.userData.join('` or `')}\` is an answer file;`),
+    `   - the user-data of the cloud's metadata service at ${METADATA.address} (EC2 with an IMDSv2 token, OpenStack, GCE), asked only`,
+    `     where DMI says the machine is that cloud, ${METADATA.timeoutMs / 1000} s per request;`,
+    '   user-data is an answer file when its root element is `unattend` (gzip is unpacked); anything else is skipped and logged by kind.',
+    '   A file a pass of this clone took is not taken again by its later passes (the cache stands for it); the next seal forgets it;',
+    `3. \`${PATHS.cachedUnattend}\`, the cache;`,
+    '4. `unattend.xml` or `autounattend.xml` at the root of a mounted removable or read-only medium, or of a file system labelled',
     '   `SYSPREP` or `OEMDRV` (running system only);',
-    '4. `/etc/sysprep/unattend.xml`;',
-    '5. `/unattend.xml`.',
+    '5. `/etc/sysprep/unattend.xml`;',
+    '6. `/unattend.xml`.',
     '',
     '## Cache, processed passes and secrets',
     '',

@@ -13,6 +13,7 @@ import { compareProviders } from '../providers/api.js';
 import { BUILT_IN_PROVIDERS } from '../providers/index.js';
 import { rowsOf } from './answer-file-docs.js';
 import { EXIT_CODES, HELP_OPTIONS, USAGE } from './help.js';
+import { CREDENTIAL_NAME } from '../model/per-clone.js';
 
 /**
  * Text for roff: backslashes escaped, no line starting with a control character, characters outside
@@ -85,6 +86,9 @@ function answerFileSection(): string[] {
     '.B /unattend:FILE',
     'or the implicit search (the kernel command line\'s',
     '.BR sysprep.unattend= ,',
+    'at a clone\'s first boot the systemd credential',
+    `.B ${CREDENTIAL_NAME}`,
+    '(SMBIOS type 11, fw_cfg), a cidata or config-2 config drive, or the EC2/OpenStack/GCE metadata service where DMI names that cloud,',
     'the cache, removable or SYSPREP/OEMDRV media,',
     '.IR /etc/sysprep/unattend.xml ", " /unattend.xml )',
     'picks it; it is cached at',

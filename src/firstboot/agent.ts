@@ -17,7 +17,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { getPassSettings, parseAnswerFile, type PassSettings } from '../answer-file/index.js';
-import { findAnswerFile, type PerCloneSearch } from '../system/answer-search.js';
+import { answerDigest, findAnswerFile, type PerCloneSearch } from '../system/answer-search.js';
 import { perCloneCandidates } from '../system/per-clone/index.js';
 import { PER_CLONE_TAKEN } from '../model/per-clone.js';
 import { describeError } from '../model/errors.js';
@@ -29,7 +29,8 @@ import { parseIni, readImageState } from '../system/state.js';
 import { loadTarget } from '../system/target.js';
 import { RootFs } from '../rootfs/rootfs.js';
 import { extendOsPartition } from '../system/extend-partition.js';
-import { describePlan, describePlanFile, imageFacts, IMAGE_CANDIDATES, makePlan, OOBE_PAGES, planFile, writePlan, type OobePage } from './plan/index.js';
+import { describePlan, describePlanFile, imageFacts, IMAGE_CANDIDATES, makePlan, OOBE_PAGES, planFile, planPhases, writePlan, type OobePage } from './plan/index.js';
+import { BOOT_PHASES, stateAfterSpecialize } from '../model/image-state.js';
 import type { OpArgs, OpName } from './contract.js';
 import { PHASE_PASS, type Mode, type Phase } from '../model/passes.js';
 import { ask, processConsole, type Console } from './prompt.js';
@@ -82,8 +83,9 @@ async function planAtBoot(phase: string | undefined): Promise<number> {
       ? (sys.fs.readText(MARKERS.specializeInProgress) ?? '').trim() === 'audit' ? 'audit' : 'oobe'
       : p === 'oobe' ? 'oobe' : 'audit';
     const specialized = p === 'oobe' ? cachedSettings(sys.fs, 'specialize') : undefined;
+    const facts = imageFacts(sys.fs);
     const plan = makePlan(p, {
-      facts: imageFacts(sys.fs),
+      facts,
       target,
       madeAt: 'boot',
       inputs: [...IMAGE_CANDIDATES.map((c) => ({ path: c.path, present: sys.fs.exists(c.path) })),
@@ -93,6 +95,15 @@ async function planAtBoot(phase: string | undefined): Promise<number> {
     });
     writePlan(sys.fs, plan);
     sys.log.info(`Planned at boot: ${describePlan(plan)}`);
+    // A per-clone file taken, and no other offered: the passes after this one follow from it and the
+    // cache as this pass leaves it, as they would have at the seal, so they are planned now and their
+    // boot needs no agent (the runner plans again only for a different credential).
+    const later = p === 'specialize' ? BOOT_PHASES[stateAfterSpecialize(target)].phases : [];
+    if (answer?.digest && later.length && perClone.candidates.every((c) => answerDigest(c.bytes) === answer.digest)) {
+      const ahead = planPhases(sys.fs, later, target, facts, plan.cacheAfter, 'boot');
+      for (const note of ahead.notes) sys.log.info(note);
+      for (const next of ahead.planned) sys.log.info(`Planned at boot, ahead: ${describePlan(next)}`);
+    }
     return 0;
   } catch (err) {
     return fail(sys, `planning the ${phase} phase`, err);

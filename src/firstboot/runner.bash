@@ -1048,30 +1048,36 @@ plan_still_valid() { # PLAN
 }
 
 # Does a per-clone channel (SPEC 10) offer an answer file the seal could not know? A systemd
-# credential other than the one an earlier pass of this clone took, a config drive (the agent reads
-# its user-data), or DMI saying this is a cloud with a metadata service. Cheap: a stat, one blkid.
+# credential other than the one an earlier pass of this clone took, or, when no pass of this clone took
+# one yet, a config drive (the agent reads its user-data) or DMI saying this is a cloud with a
+# metadata service. Cheap: a stat, one blkid.
 PER_CLONE_WHY=''
 per_clone_offered() {
-  local dir file sum taken='' label rule cloud name op value got
+  local dir file sum origin='' taken='' label labels rule cloud name op value got
+  [[ -r $PER_CLONE_TAKEN ]] && read -r origin taken <"$PER_CLONE_TAKEN"
   for dir in "${CREDENTIALS_DIRECTORY:-}" "$SYSTEM_CREDENTIALS"; do
     file=$dir/$CREDENTIAL_NAME
     [[ -n $dir && -f $file ]] || continue
-    read -r sum _ < <(sha256sum -- "$file" 2>/dev/null)
-    [[ -r $PER_CLONE_TAKEN ]] && read -r _ taken <"$PER_CLONE_TAKEN"
-    if [[ $sum != "$taken" ]]; then
+    # (command substitution, not <(…): no /dev/fd needed)
+    sum=$(sha256sum -- "$file" 2>/dev/null) || sum=''
+    if [[ ${sum%% *} != "$taken" ]]; then
       PER_CLONE_WHY="the systemd credential $CREDENTIAL_NAME holds an answer file"
       return 0
     fi
     break
   done
+  # an earlier pass of this clone took a per-clone file: the later passes keep to it (the agent planned
+  # them with it); only a different credential, cheap to compare, makes them plan again
+  [[ -z $origin ]] || return 1
+  labels=$(blkid -c /dev/null -s LABEL -o value 2>/dev/null) || labels=''
   while read -r label; do
     for name in "${CONFIG_DRIVE_LABELS[@]}"; do
-      if [[ $label == "$name" ]]; then
+      if [[ -n $label && $label == "$name" ]]; then
         PER_CLONE_WHY="a config drive labelled $label is attached"
         return 0
       fi
     done
-  done < <(blkid -c /dev/null -s LABEL -o value 2>/dev/null)
+  done <<<"$labels"
   for rule in "${CLOUD_DMI_RULES[@]}"; do
     read -r cloud name op value <<<"$rule"
     got=''

@@ -61,7 +61,7 @@ export function cloudDmiRules(): CloudDmiRule[] {
 export const METADATA = {
   address: '169.254.169.254',
   /** each request: connecting and the whole answer */
-  timeoutMs: 2000,
+  timeoutMs: 5000,
   ec2: {
     token: { method: 'PUT', path: '/latest/api/token', headers: { 'X-aws-ec2-metadata-token-ttl-seconds': '60' } },
     tokenHeader: 'X-aws-ec2-metadata-token',

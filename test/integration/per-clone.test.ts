@@ -1,17 +1,22 @@
 /**
- * Per-clone answer files (SPEC 10, issue 14), booted for real: one sealed image (its own answer file
- * names GOLDEN-IMG), three clones started side by side, each with a different answer file in a systemd
- * credential: two over SMBIOS type 11 (the `.binary` form: systemd decodes the base64), one over
- * QEMU's fw_cfg (opt/io.systemd.credentials/). Each clone must
+ * Per-clone answer files (SPEC 10, issue 14), booted for real. One sealed image (its own answer file
+ * names GOLDEN-IMG) and its clones, started side by side, each given its own answer file by one
+ * channel: a systemd credential over SMBIOS type 11 (the `.binary` form: systemd decodes the base64)
+ * or over QEMU's fw_cfg (opt/io.systemd.credentials/), a NoCloud seed ISO (genisoimage, label cidata,
+ * on an IDE CD-ROM as Proxmox attaches it), an OpenStack ConfigDrive on vfat (config-2), an EC2
+ * metadata service (IMDSv2, reached at 169.254.169.254 through QEMU's guestfwd). Each such clone must
  * specialize and finish the OOBE with its own file — host name, account, passwords checked from the
- * booted clone (a login) and its shadow hashes — never with the golden cache, and hold nothing of the
- * other's file.
+ * booted clone (a login) and its shadow hashes — never with the golden cache, and hold nothing of
+ * another clone's file. A metadata service that hangs or answers garbage, and a clone given nothing,
+ * leave the clone with the image's own answer file; the plain clone's boot never starts the agent.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { withMountedImage } from '../fixtures/disk-image.js';
+import { noCloudIso, openStackConfigDrive } from '../fixtures/config-drive.js';
 import { startImage } from '../harness/qemu.js';
+import { startMetadataServer, type MetadataServer } from '../harness/metadata-server.js';
 import {
   BOOT_TIMEOUT, clone, COMPONENT, generalizedImage, INTERNATIONAL, loginAndPowerOff, read, shadowOf, UNATTEND, verifies,
 } from '../harness/first-boot.js';
@@ -25,59 +30,176 @@ const answerFile = (name: string, password: string) => UNATTEND({
     '<OOBE><HideEULAPage>true</HideEULAPage></OOBE>'),
 });
 
-describe('per-clone answer files in QEMU', { concurrency: false }, () => {
-  it('three clones of one image, each with its own credential (SMBIOS type 11 twice, fw_cfg): own name, account and passwords', async () => {
-    const golden = '/var/cache/sysprep-test/work/per-clone-golden.xml';
-    fs.mkdirSync('/var/cache/sysprep-test/work', { recursive: true });
-    fs.writeFileSync(golden, answerFile('GOLDEN-IMG', 'Golden-Pw-1'));
-    const img = generalizedImage('per-clone', ['/oobe', `/unattend:${golden}`]);
-    const clones = [
-      { name: 'CLONE-A', password: 'Clone-A-Pw-1', image: clone(img.image, 'a.raw') },
-      { name: 'CLONE-B', password: 'Clone-B-Pw-2', image: clone(img.image, 'b.raw') },
-      { name: 'CLONE-C', password: 'Clone-C-Pw-3', image: clone(img.image, 'c.raw'), fwCfg: true },
-    ];
-    const results = await Promise.allSettled(clones.map(async (c) => {
-      const text = answerFile(c.name, c.password);
-      const file = `${c.image}.unattend.xml`;
-      fs.writeFileSync(file, text, { mode: 0o600 });
-      const extraArgs = c.fwCfg
-        ? ['-fw_cfg', `name=opt/io.systemd.credentials/sysprep.unattend,file=${file}`]
-        : ['-smbios', `type=11,value=io.systemd.credential.binary:sysprep.unattend=${Buffer.from(text).toString('base64')}`];
-      const guest = startImage({ image: c.image, kernel: img.kernel, initrd: img.initrd, timeoutMs: BOOT_TIMEOUT, extraArgs });
-      try {
-        // the root password is the clone's own: the login proves it in the booted clone
-        await loginAndPowerOff(guest, 'root', c.password);
-        const r = await guest.done;
-        assert.ok(r.exited, 'the clone powered off');
-      } catch (err) {
-        guest.kill();
-        await guest.done;
-        throw err;
-      }
-    }));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-    for (const [i, c] of clones.entries()) {
-      const other = clones[(i + 1) % clones.length]!;
-      withMountedImage(c.image, { readOnly: true }, (root) => {
-        assert.equal(read(root, '/etc/hostname'), `${c.name.toLowerCase()}\n`, 'the host name of its own file, not GOLDEN-IMG');
-        const user = `ops-${c.name.toLowerCase()}`;
-        assert.ok(verifies(shadowOf(root, user), c.password), `${user}'s password is its own`);
-        assert.ok(verifies(shadowOf(root, 'root'), c.password), "root's password is its own");
-        assert.equal(shadowOf(root, `ops-golden-img`), '', 'no account of the golden file');
-        assert.equal(shadowOf(root, `ops-${other.name.toLowerCase()}`), '', "no account of the other clone's file");
-        const log = read(root, '/var/log/sysprep/panther/setupact.log');
-        assert.match(log, /\[credential\]: taken, it has settings for the specialize pass/);
-        assert.match(log, /\[credential\]: skipped, an earlier pass of this clone took it/);
-        assert.equal(read(root, '/var/log/sysprep/panther/setuperr.log'), '');
-        const cache = read(root, '/var/lib/sysprep/unattend.xml');
-        assert.ok(cache.includes(`<ComputerName>${c.name}</ComputerName>`), 'the cache is its own file');
-        for (const f of ['/var/lib/sysprep/unattend.xml', '/var/log/sysprep/panther/setupact.log']) {
-          const text = read(root, f);
-          assert.ok(!text.includes(c.password) && !text.includes(other.password) && !text.includes(other.name), `nothing of a password or the other clone in ${f}`);
-        }
-        assert.equal(fs.statSync(`${root}/var/lib/sysprep/unattend.xml`).mode & 0o777, 0o600, 'the cache is 0600');
-      });
+const GOLDEN = { name: 'GOLDEN-IMG', password: 'Golden-Pw-1' };
+const WORK = '/var/cache/sysprep-test/work';
+
+let sealed: ReturnType<typeof generalizedImage> | undefined;
+/** The sealed image, made once for every test here. */
+function image(): ReturnType<typeof generalizedImage> {
+  if (sealed) return sealed;
+  const golden = `${WORK}/per-clone-golden.xml`;
+  fs.mkdirSync(WORK, { recursive: true });
+  fs.writeFileSync(golden, answerFile(GOLDEN.name, GOLDEN.password), { mode: 0o600 });
+  sealed = generalizedImage('per-clone', ['/oobe', `/unattend:${golden}`]);
+  return sealed;
+}
+
+interface Clone {
+  /** the name and password of the answer file the clone must end with */
+  name: string;
+  password: string;
+  image: string;
+  /** how the clone is started (its channel) */
+  qemuArgs: string[];
+  /** setupact.log must say these */
+  logs: RegExp[];
+  /** …and must not say these */
+  notLogs?: RegExp[];
+  /** setuperr.log: empty, or only lines like this (a broken metadata service is a warning) */
+  warnings?: RegExp;
+}
+
+const servers: MetadataServer[] = [];
+after(() => Promise.all(servers.map((s) => s.close())));
+
+/** Boot every clone side by side, log in as root with the password it must have, power off; then check each. */
+async function bootAndCheck(clones: Clone[]): Promise<void> {
+  const results = await Promise.allSettled(clones.map(async (c) => {
+    const guest = startImage({ image: c.image, kernel: image().kernel, initrd: image().initrd, timeoutMs: BOOT_TIMEOUT, extraArgs: c.qemuArgs });
+    try {
+      // the root password is the one of the file the clone must have used: the login proves it in the booted clone
+      await loginAndPowerOff(guest, 'root', c.password);
+      const r = await guest.done;
+      assert.ok(r.exited, `${c.name}: the clone powered off`);
+    } catch (err) {
+      guest.kill();
+      await guest.done;
+      throw new Error(`${c.image} (${c.name}): ${(err as Error).message}\n${guest.serial().split('\n').slice(-40).join('\n')}`);
     }
+  }));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const ownNames = clones.map((c) => c.name).filter((n) => n !== GOLDEN.name);
+  const ownPasswords = clones.map((c) => c.password).filter((p) => p !== GOLDEN.password);
+  for (const c of clones) {
+    withMountedImage(c.image, { readOnly: true }, (root) => {
+      try {
+        checkClone(c, root, ownNames, ownPasswords);
+      } catch (err) {
+        const channels = read(root, '/var/log/sysprep/panther/setupact.log').split('\n').filter((l) => /channel|candidate|Plan/.test(l));
+        throw new Error(`${(err as Error).message}\n--- setupact.log (the search) ---\n${channels.join('\n')}`);
+      }
+    });
+  }
+}
+
+function checkClone(c: Clone, root: string, ownNames: string[], ownPasswords: string[]): void {
+  const where = `${c.image} (${c.name})`;
+  assert.equal(read(root, '/etc/hostname'), `${c.name.toLowerCase()}\n`, `${where}: the host name of the file it must have used`);
+  const user = `ops-${c.name.toLowerCase()}`;
+  assert.ok(verifies(shadowOf(root, user), c.password), `${where}: ${user}'s password is its own`);
+  assert.ok(verifies(shadowOf(root, 'root'), c.password), `${where}: root's password is its own`);
+  for (const other of [GOLDEN.name, ...ownNames].filter((n) => n !== c.name)) {
+    assert.equal(shadowOf(root, `ops-${other.toLowerCase()}`), '', `${where}: no account of ${other}'s file`);
+  }
+  const log = read(root, '/var/log/sysprep/panther/setupact.log');
+  for (const re of c.logs) assert.match(log, re, `${where}: setupact.log`);
+  for (const re of c.notLogs ?? []) assert.doesNotMatch(log, re, `${where}: setupact.log`);
+  const errors = read(root, '/var/log/sysprep/panther/setuperr.log').split('\n').filter(Boolean);
+  if (c.warnings) assert.ok(errors.length > 0 && errors.every((l) => c.warnings!.test(l)), `${where}: setuperr.log holds only the expected warning:\n${errors.join('\n')}`);
+  else assert.deepEqual(errors, [], `${where}: setuperr.log`);
+  const cache = read(root, '/var/lib/sysprep/unattend.xml');
+  assert.ok(cache.includes(`<ComputerName>${c.name}</ComputerName>`), `${where}: the cache is the file it used`);
+  for (const f of ['/var/lib/sysprep/unattend.xml', '/var/log/sysprep/panther/setupact.log']) {
+    const text = read(root, f);
+    for (const p of [GOLDEN.password, ...ownPasswords]) assert.ok(!text.includes(p), `${where}: no password in ${f}`);
+    for (const n of ownNames.filter((n) => n !== c.name)) assert.ok(!text.includes(n), `${where}: nothing of ${n} in ${f}`);
+  }
+  assert.equal(fs.statSync(`${root}/var/lib/sysprep/unattend.xml`).mode & 0o777, 0o600, `${where}: the cache is 0600`);
+}
+
+/** A file beside the clone's image holding its answer file (0600: passwords). */
+function answerFileFor(img: string, name: string, password: string): { text: string; file: string } {
+  const text = answerFile(name, password);
+  const file = `${img}.unattend.xml`;
+  fs.writeFileSync(file, text, { mode: 0o600 });
+  return { text, file };
+}
+
+const TAKEN = (origin: string) => new RegExp(`\\[${origin}\\]: taken, it has settings for the specialize pass`);
+/** the OOBE pass was planned with the clone's file when specialize took it: its boot did not start the agent again */
+const PLANNED_AHEAD = /Planned at boot, ahead: oobe/;
+const OOBE_PLANNED_AT_BOOT = /Planned at boot: oobe/;
+const AGENT_STARTED = /Planned at boot/;
+
+describe('per-clone answer files in QEMU', { concurrency: false }, () => {
+  it('systemd credentials (SMBIOS type 11 twice, fw_cfg): each clone its own name, account and passwords; a clone given nothing stays on the sealed plans', async () => {
+    const img = image();
+    const credential = (name: string, password: string, file: string, how: 'smbios' | 'fw_cfg'): Clone => {
+      const a = answerFileFor(file, name, password);
+      return {
+        name, password, image: file,
+        qemuArgs: how === 'fw_cfg'
+          ? ['-fw_cfg', `name=opt/io.systemd.credentials/sysprep.unattend,file=${a.file}`]
+          : ['-smbios', `type=11,value=io.systemd.credential.binary:sysprep.unattend=${Buffer.from(a.text).toString('base64')}`],
+        logs: [TAKEN('credential'), PLANNED_AHEAD, /the systemd credential sysprep\.unattend holds an answer file; planning again/],
+        notLogs: [OOBE_PLANNED_AT_BOOT],
+      };
+    };
+    await bootAndCheck([
+      credential('CLONE-A', 'Clone-A-Pw-1', clone(img.image, 'a.raw'), 'smbios'),
+      credential('CLONE-B', 'Clone-B-Pw-2', clone(img.image, 'b.raw'), 'smbios'),
+      credential('CLONE-C', 'Clone-C-Pw-3', clone(img.image, 'c.raw'), 'fw_cfg'),
+      // no per-clone file: the image's own answer file, from the plans the seal made (the agent never starts)
+      { ...GOLDEN, image: clone(img.image, 'plain.raw'), qemuArgs: [], logs: [], notLogs: [AGENT_STARTED, /planning again/, /\[credential\]|\[config-drive\]|\[metadata\]/] },
+    ]);
+  });
+
+  it('config drives (cidata ISO on a CD-ROM, config-2 on vfat) and an EC2 metadata service (IMDSv2); a hanging and a garbage service leave the image\'s own file', async () => {
+    const img = image();
+    const d = clone(img.image, 'd.raw');
+    const dFile = answerFileFor(d, 'CLONE-D', 'Clone-D-Pw-4');
+    const e = clone(img.image, 'e.raw');
+    const eFile = answerFileFor(e, 'CLONE-E', 'Clone-E-Pw-5');
+    const f = clone(img.image, 'f.raw');
+    const fFile = answerFileFor(f, 'CLONE-F', 'Clone-F-Pw-6');
+    const imds = await startMetadataServer('imdsv2', fFile.text);
+    const hang = await startMetadataServer('hang');
+    const garbage = await startMetadataServer('garbage');
+    servers.push(imds, hang, garbage);
+    await bootAndCheck([
+      {
+        name: 'CLONE-D', password: 'Clone-D-Pw-4', image: d,
+        qemuArgs: ['-drive', `file=${noCloudIso(`${d}.seed.iso`, dFile.text, 'clone-d')},format=raw,media=cdrom,readonly=on`],
+        logs: [/a config drive labelled cidata is attached; planning again/, TAKEN('config-drive'), PLANNED_AHEAD],
+        notLogs: [OOBE_PLANNED_AT_BOOT],
+      },
+      {
+        name: 'CLONE-E', password: 'Clone-E-Pw-5', image: e,
+        qemuArgs: ['-drive', `file=${openStackConfigDrive(`${e}.config-2.img`, eFile.text, 'clone-e')},format=raw,if=virtio,readonly=on`],
+        logs: [/a config drive labelled config-2 is attached; planning again/, TAKEN('config-drive'), /openstack\/latest\/user_data on/],
+      },
+      {
+        name: 'CLONE-F', password: 'Clone-F-Pw-6', image: f, qemuArgs: imds.qemuArgs,
+        logs: [/DMI says this is ec2 \(sys_vendor\)/, TAKEN('metadata'), PLANNED_AHEAD],
+        notLogs: [OOBE_PLANNED_AT_BOOT],
+      },
+      {
+        ...GOLDEN, image: clone(img.image, 'hang.raw'), qemuArgs: hang.qemuArgs,
+        logs: [/the ec2 metadata service at http:\/\/169\.254\.169\.254: no answer within 5 s; skipped/, /\[cache\]: taken, it has settings for the specialize pass/],
+        notLogs: [/\[metadata\]: taken/],
+        warnings: /Warning .*the ec2 metadata service at http:\/\/169\.254\.169\.254: no answer within 5 s; skipped$/,
+      },
+      {
+        ...GOLDEN, image: clone(img.image, 'garbage.raw'), qemuArgs: garbage.qemuArgs,
+        logs: [/the ec2 metadata service at http:\/\/169\.254\.169\.254: .*; skipped/, /\[cache\]: taken, it has settings for the specialize pass/],
+        notLogs: [/\[metadata\]: taken/, /no answer within/],
+        warnings: /Warning .*the ec2 metadata service at http:\/\/169\.254\.169\.254: .*; skipped$/,
+      },
+    ]);
+    // IMDSv2: a token first, then the user-data with it, never without; once (the OOBE pass was planned with it)
+    assert.deepEqual(imds.requests, ['PUT /latest/api/token', 'GET /latest/user-data token']);
+    assert.ok(!imds.requests.includes('GET /latest/user-data'), `user-data was never asked without the token: ${imds.requests.join(', ')}`);
+    assert.ok(hang.requests.length > 0 && garbage.requests.length > 0, 'the broken services were asked');
   });
 });

@@ -23,4 +23,4 @@ export { cacheAfterPass } from './builder.js';
 export { oobePages } from './oobe.js';
 export { OOBE_PAGES, type OobePage } from './types.js';
 export { describePlanFile, planRecords, removePlan, renderPlan, writeHostKeysPlan, writePlan } from './render.js';
-export { describePlan, IMAGE_CANDIDATES, sealPlans } from './seal.js';
+export { describePlan, IMAGE_CANDIDATES, planPhases, sealPlans } from './seal.js';

@@ -1,10 +1,10 @@
 import { getPassSettings, hasSettingsForPass, parseAnswerFile, type AnswerFileDocument, type PassSettings } from '../../answer-file/index.js';
 import type { FoundAnswerFile } from '../../system/answer-search.js';
 import { BOOT_PHASES, type ImageState } from '../../model/image-state.js';
-import { PHASE_PASS, type AnswerPass } from '../../model/passes.js';
+import { PHASE_PASS, type AnswerPass, type Mode, type Phase } from '../../model/passes.js';
 import { PATHS } from '../../model/paths.js';
 import type { RootFs } from '../../rootfs/rootfs.js';
-import { imageFacts } from './facts.js';
+import { imageFacts, type ImageFacts } from './facts.js';
 import { makePlan } from './make.js';
 import { plannedHostName, writeHostKeysPlan, writePlan } from './render.js';
 import { PLAN_DIR, Plan } from './types.js';
@@ -52,8 +52,16 @@ export function sealPlans(fs: RootFs, state: ImageState): { planned: Plan[]; not
   const facts = imageFacts(fs);
   // the host keys are made whatever happens to the plans (specialize may be planned at boot)
   if (phases.includes('specialize')) writeHostKeysPlan(fs, facts);
+  return planPhases(fs, phases, target, facts, fs.readText(PATHS.cachedUnattend), 'seal');
+}
+
+/**
+ * Plan these phases one after the other, each from the search in the image with the cache as the
+ * phase before leaves it (`cache`: the cache as it is before the first). The seal plans a boot's
+ * phases this way; so does the agent at boot, for the phases after one that took a per-clone file.
+ */
+export function planPhases(fs: RootFs, phases: readonly Phase[], target: Mode, facts: ImageFacts, cache: string | undefined, madeAt: 'seal' | 'boot'): { planned: Plan[]; notes: string[] } {
   const notes: string[] = [];
-  let cache = fs.readText(PATHS.cachedUnattend);
   let specialized: PassSettings | undefined;
   const planned: Plan[] = [];
   for (const phase of phases) {
@@ -73,7 +81,7 @@ export function sealPlans(fs: RootFs, state: ImageState): { planned: Plan[]; not
         specialized = undefined;
       }
     }
-    const plan = makePlan(phase, { facts, target, madeAt: 'seal', inputs, ...(answer ? { answer } : {}), ...(specialized ? { specialized } : {}) });
+    const plan = makePlan(phase, { facts, target, madeAt, inputs, ...(answer ? { answer } : {}), ...(specialized ? { specialized } : {}) });
     writePlan(fs, plan);
     if (phase === 'specialize') writeHostKeysPlan(fs, facts, plannedHostName(plan));
     planned.push(plan);

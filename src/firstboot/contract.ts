@@ -15,7 +15,7 @@
  */
 import { IMAGE_STATES } from '../model/image-state.js';
 import { AGENT, AGENT_DIR, CONSOLE_GETTYS, FIRSTBOOT, FIRSTBOOT_CONF, FIRSTBOOT_LIMITS, MARKERS, PATHS, PROVIDER_ENV, SAFE_PATH } from '../model/paths.js';
-import { CLOUD_DMI_RULES, CONFIG_DRIVES, CREDENTIAL_NAME, DMI_DIR, PER_CLONE_TAKEN, SYSTEM_CREDENTIALS_DIR } from '../model/per-clone.js';
+import { CLOUD_DMI_RULES, CONFIG_DRIVES, CREDENTIAL_NAME, DMI_DIR, PER_CLONE_TAKEN, PROBE_SKIP_MAJORS, SYSTEM_CREDENTIALS_DIR } from '../model/per-clone.js';
 
 // ------------------------------------------------------------------------------------------------
 // the operation table
@@ -237,6 +237,7 @@ export function renderRunnerConstants(): string {
     '# per-clone answer files (SPEC 10): config drives\' labels, and "CLOUD FILE OP VALUE" rules on DMI',
     `readonly CONFIG_DRIVE_LABELS=(${CONFIG_DRIVES.flatMap((c) => c.labels).map(q).join(' ')})`,
     `readonly CLOUD_DMI_RULES=(${CLOUD_DMI_RULES.map(q).join(' ')})`,
+    `readonly PROBE_SKIP_MAJORS=(${PROBE_SKIP_MAJORS.join(' ')})`,
     '# the operations a plan step may call: MIN MAX GROUP (argument counts; MAX -1: extra arguments in GROUPs)',
     'declare -rA OP_ARITY=(',
     ...ops,

@@ -81,6 +81,7 @@ readonly CONSOLE_GETTYS=(getty@tty1.service serial-getty@ttyS0.service)
 # per-clone answer files (SPEC 10): config drives' labels, and "CLOUD FILE OP VALUE" rules on DMI
 readonly CONFIG_DRIVE_LABELS=(cidata CIDATA config-2 CONFIG-2)
 readonly CLOUD_DMI_RULES=('ec2 sys_vendor = Amazon EC2' 'ec2 bios_vendor = Amazon EC2' 'ec2 product_uuid ^ ec2' 'openstack product_name = OpenStack Nova' 'openstack product_name = OpenStack Compute' 'openstack chassis_asset_tag = OpenStack Nova' 'openstack chassis_asset_tag = OpenTelekomCloud' 'gce product_name = Google Compute Engine' 'gce bios_vendor = Google')
+readonly PROBE_SKIP_MAJORS=(1 2)
 # the operations a plan step may call: MIN MAX GROUP (argument counts; MAX -1: extra arguments in GROUPs)
 declare -rA OP_ARITY=(
   [op_log]='2 2 1'
@@ -1069,7 +1070,11 @@ per_clone_offered() {
   # an earlier pass of this clone took a per-clone file: the later passes keep to it (the agent planned
   # them with it); only a different credential, cheap to compare, makes them plan again
   [[ -z $origin ]] || return 1
-  labels=$(blkid -c /dev/null -s LABEL -o value 2>/dev/null) || labels=''
+  labels=''
+  probe_devices
+  if ((${#PROBE_DEVICES[@]})); then
+    labels=$(blkid -c /dev/null -s LABEL -o value "${PROBE_DEVICES[@]}" 2>/dev/null) || true # 2: some had none
+  fi
   while read -r label; do
     for name in "${CONFIG_DRIVE_LABELS[@]}"; do
       if [[ -n $label && $label == "$name" ]]; then
@@ -1089,6 +1094,20 @@ per_clone_offered() {
     fi
   done
   return 1
+}
+
+# The block devices to probe for a config drive, into PROBE_DEVICES: /proc/partitions but RAM disks
+# and floppies (PROBE_SKIP_MAJORS; src/system/per-clone/config-drive.ts reads the same table).
+PROBE_DEVICES=()
+probe_devices() {
+  local major name skip
+  PROBE_DEVICES=()
+  [[ -r /proc/partitions ]] || return 0
+  while read -r major _ _ name; do
+    [[ $major =~ ^[0-9]+$ && -n $name ]] || continue
+    for skip in "${PROBE_SKIP_MAJORS[@]}"; do [[ $major == "$skip" ]] && continue 2; done
+    PROBE_DEVICES+=("/dev/$name")
+  done </proc/partitions
 }
 
 # Any mounted file system (other than /) with unattend.xml or autounattend.xml at its root. Wider than

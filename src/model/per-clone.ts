@@ -22,6 +22,13 @@ export const CONFIG_DRIVES = [
   { labels: ['config-2', 'CONFIG-2'], kind: 'OpenStack ConfigDrive', userData: ['openstack/latest/user_data'] },
 ] as const;
 
+/**
+ * Block devices probed for a config drive: those of /proc/partitions but these major numbers — RAM
+ * disks (1) and floppies (2): probing an empty floppy drive costs a read error on the console and a
+ * quarter of a second under emulation, and no config drive is one.
+ */
+export const PROBE_SKIP_MAJORS = [1, 2] as const;
+
 export type Cloud = 'ec2' | 'openstack' | 'gce';
 
 /**

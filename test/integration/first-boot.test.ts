@@ -62,6 +62,8 @@ describe('first boot in QEMU', { concurrency: false }, () => {
       const log = read(root, '/var/log/sysprep/panther/setupact.log');
       assert.match(log, /specialize pass complete/);
       assert.match(log, /OOBE complete; image state IMAGE_STATE_COMPLETE/);
+      // no per-clone file (SPEC 10): the plans sealed with the image, carried out by the runner alone
+      assert.doesNotMatch(log, /planning again|Planned at boot|\[(credential|config-drive|metadata)\]/, 'the sealed plans, no agent at boot');
       assert.equal(read(root, '/var/log/sysprep/panther/setuperr.log'), '');
       const cache = read(root, '/var/lib/sysprep/unattend.xml');
       assert.ok(!cache.includes('S3cret-Pass!') && !cache.includes('R00t-Pass!'), 'the cache is scrubbed');

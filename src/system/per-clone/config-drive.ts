@@ -9,7 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import * as nodefs from 'node:fs';
 import * as path from 'node:path';
-import { CONFIG_DRIVES } from '../../model/per-clone.js';
+import { CONFIG_DRIVES, PROBE_SKIP_MAJORS } from '../../model/per-clone.js';
 import { SAFE_PATH } from '../../model/paths.js';
 import { MAX_ANSWER_FILE_BYTES } from '../../answer-file/xml.js';
 import { mountedDevices } from '../mounts.js';
@@ -21,9 +21,24 @@ const env = { PATH: SAFE_PATH, LC_ALL: 'C' };
 
 interface Device { dev: string; label: string; type: string }
 
+/** The block devices to probe: /proc/partitions but RAM disks and floppies (PROBE_SKIP_MAJORS; the runner reads the same table). */
+export function probeDevices(partitions = '/proc/partitions'): string[] {
+  let text = '';
+  try {
+    text = nodefs.readFileSync(partitions, 'utf8');
+  } catch {
+    return [];
+  }
+  const skip = new Set<number>(PROBE_SKIP_MAJORS);
+  return text.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f.length === 4 && /^\d+$/.test(f[0]!) && !skip.has(Number(f[0])))
+    .map((f) => `/dev/${f[3]}`);
+}
+
 /** Every block device blkid can read, with its label and file-system type (probed, not from a cache). */
 function labelledDevices(): Device[] {
-  const r = spawnSync('blkid', ['-c', '/dev/null', '-o', 'export'], { encoding: 'utf8', env, timeout: 10_000 });
+  const devices = probeDevices();
+  if (!devices.length) return [];
+  const r = spawnSync('blkid', ['-c', '/dev/null', '-o', 'export', ...devices], { encoding: 'utf8', env, timeout: 10_000 });
   const out: Device[] = [];
   for (const block of (r.stdout ?? '').split(/\n\s*\n/)) {
     const f = Object.fromEntries(block.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));

@@ -409,7 +409,7 @@ function intro(): string[] {
     `     \`-fw_cfg name=opt/io.systemd.credentials/${CREDENTIAL_NAME},file=FILE\`, or on the kernel command line as \`systemd.set_credential=\`);`,
     ...CONFIG_DRIVES.map((d) => `   - a config drive (${d.kind}) labelled ${d.labels.map((l) => `\`${l}\``).join(' or ')} whose \`${d.userData.join('` or `')}\` is an answer file;`),
     `   - the user-data of the cloud's metadata service at ${METADATA.address} (EC2 with an IMDSv2 token, OpenStack, GCE), asked only`,
-    `     where DMI says the machine is that cloud, ${METADATA.timeoutMs / 1000} s per request;`,
+    `     where DMI says the machine is that cloud (${METADATA.timeoutMs / 1000} s per request, asked once more with twice that when it does not answer);`,
     '   user-data is an answer file when its root element is `unattend` (gzip is unpacked); anything else is skipped and logged by kind.',
     '   A file a pass of this clone took is not taken again by its later passes (the cache stands for it); the next seal forgets it;',
     `3. \`${PATHS.cachedUnattend}\`, the cache;`,

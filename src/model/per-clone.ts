@@ -67,8 +67,13 @@ export function cloudDmiRules(): CloudDmiRule[] {
 /** The metadata services, at the link-local address every one of these clouds answers on. */
 export const METADATA = {
   address: '169.254.169.254',
-  /** each request: connecting and the whole answer */
+  /**
+   * Each request (connecting and the whole answer) waits this long, and once more twice as long when
+   * the service did not answer or refused the connection: only a machine DMI names as that cloud asks,
+   * where the service should be there, and an emulated or busy one can be slow to answer.
+   */
   timeoutMs: 5000,
+  attempts: 2,
   ec2: {
     token: { method: 'PUT', path: '/latest/api/token', headers: { 'X-aws-ec2-metadata-token-ttl-seconds': '60' } },
     tokenHeader: 'X-aws-ec2-metadata-token',

@@ -74,7 +74,7 @@ async function bootAndCheck(clones: Clone[]): Promise<void> {
     } catch (err) {
       guest.kill();
       await guest.done;
-      throw new Error(`${c.image} (${c.name}): ${(err as Error).message}\n${guest.serial().split('\n').slice(-40).join('\n')}`);
+      throw new Error(`${c.image} (${c.name}): ${(err as Error).message}\n${guest.serial().split('\n').slice(-40).join('\n')}\n${searchLines(c.image)}`);
     }
   }));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -86,10 +86,20 @@ async function bootAndCheck(clones: Clone[]): Promise<void> {
       try {
         checkClone(c, root, ownNames, ownPasswords);
       } catch (err) {
-        const channels = read(root, '/var/log/sysprep/panther/setupact.log').split('\n').filter((l) => /channel|candidate|Plan/.test(l));
-        throw new Error(`${(err as Error).message}\n--- setupact.log (the search) ---\n${channels.join('\n')}`);
+        throw new Error(`${(err as Error).message}\n${searchLinesIn(root)}`);
       }
     });
+  }
+}
+
+/** What the clone's answer-file search logged, for a failure's message. */
+const searchLinesIn = (root: string) => '--- setupact.log (the search) ---\n' +
+  read(root, '/var/log/sysprep/panther/setupact.log').split('\n').filter((l) => /channel|candidate|Plan/.test(l)).join('\n');
+function searchLines(img: string): string {
+  try {
+    return withMountedImage(img, { readOnly: true }, searchLinesIn);
+  } catch (err) {
+    return `(no setupact.log: ${(err as Error).message})`;
   }
 }
 
@@ -185,9 +195,9 @@ describe('per-clone answer files in QEMU', { concurrency: false }, () => {
       },
       {
         ...GOLDEN, image: clone(img.image, 'hang.raw'), qemuArgs: hang.qemuArgs,
-        logs: [/the ec2 metadata service at http:\/\/169\.254\.169\.254: no answer within 5 s; skipped/, /\[cache\]: taken, it has settings for the specialize pass/],
+        logs: [/PUT \/latest\/api\/token: no answer within 5 s; asking again, waiting 10 s/, /the ec2 metadata service at http:\/\/169\.254\.169\.254: no answer within 10 s; skipped/, /\[cache\]: taken, it has settings for the specialize pass/],
         notLogs: [/\[metadata\]: taken/],
-        warnings: /Warning .*the ec2 metadata service at http:\/\/169\.254\.169\.254: no answer within 5 s; skipped$/,
+        warnings: /Warning .*the ec2 metadata service at http:\/\/169\.254\.169\.254: no answer within 10 s; skipped$/,
       },
       {
         ...GOLDEN, image: clone(img.image, 'garbage.raw'), qemuArgs: garbage.qemuArgs,

@@ -1,8 +1,9 @@
 /**
  * Cloud metadata services (SPEC 10): user-data from EC2 (IMDSv2: a session token first), OpenStack
  * and GCE, asked only where DMI says the machine is that cloud (the rules cloud-init's ds-identify
- * uses), with a short timeout on every request, so that a machine that is none of them pays nothing
- * and one whose service hangs or answers garbage still boots and specializes from the next channel.
+ * uses), with a short timeout on every request (asked once more with a longer one), so that a machine
+ * that is none of them pays nothing and one whose service hangs or answers garbage still boots and
+ * specializes from the next channel.
  *
  * Specialize runs before the network is configured (the clone's name comes first). When no interface
  * has an IPv4 address yet, the first wired interface is brought up with a random IPv4 link-local
@@ -61,6 +62,26 @@ export function request(method: string, urlPath: string, headers: Record<string,
   });
 }
 
+/** Worth asking again: no answer in time, or the connection refused or cut (not an answer that is no HTTP). */
+function retriable(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  return (err as Error).message.startsWith('no answer within') || ['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code);
+}
+
+/** request(), asked again with twice the time when the service did not answer (METADATA.attempts). */
+async function ask(log: PantherLog, method: string, urlPath: string, headers: Record<string, string>, options: { host?: string; port?: number; timeoutMs?: number }): Promise<Answer> {
+  const first = options.timeoutMs ?? METADATA.timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    const timeoutMs = first * 2 ** (attempt - 1);
+    try {
+      return await request(method, urlPath, headers, { ...options, timeoutMs });
+    } catch (err) {
+      if (attempt >= METADATA.attempts || !retriable(err)) throw err;
+      log.info(`Answer file channel: ${method} ${urlPath}: ${(err as Error).message}; asking again, waiting ${(timeoutMs * 2) / 1000} s`);
+    }
+  }
+}
+
 /** The user-data of this cloud's metadata service: bytes, or undefined with the reason logged. */
 export async function fetchUserData(cloud: Cloud, log: PantherLog, options: { host?: string; port?: number; timeoutMs?: number } = {}): Promise<Uint8Array | undefined> {
   const base = `http://${options.host ?? METADATA.address}${options.port ? `:${options.port}` : ''}`;
@@ -68,7 +89,7 @@ export async function fetchUserData(cloud: Cloud, log: PantherLog, options: { ho
   let urlPath: string;
   try {
     if (cloud === 'ec2') {
-      const t = await request(METADATA.ec2.token.method, METADATA.ec2.token.path, { ...METADATA.ec2.token.headers }, options);
+      const t = await ask(log, METADATA.ec2.token.method, METADATA.ec2.token.path, { ...METADATA.ec2.token.headers }, options);
       if (t.status === 200 && t.body.length > 0 && t.body.length < 1024) headers = { [METADATA.ec2.tokenHeader]: t.body.toString('latin1').trim() };
       else if (t.status === 404 || t.status === 405) log.info(`Answer file channel: ${base}${METADATA.ec2.token.path} answered ${t.status} (no IMDSv2); asking without a token`);
       else {
@@ -80,7 +101,7 @@ export async function fetchUserData(cloud: Cloud, log: PantherLog, options: { ho
       headers = { ...METADATA[cloud].headers };
       urlPath = METADATA[cloud].userData;
     }
-    const r = await request('GET', urlPath, headers, options);
+    const r = await ask(log, 'GET', urlPath, headers, options);
     if (r.status === 404) {
       log.info(`Answer file channel: ${base}${urlPath}: no user-data (HTTP 404)`);
       return undefined;

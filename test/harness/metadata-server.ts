@@ -9,12 +9,14 @@
  *            without, as IMDSv2 with "HttpTokens: required" does)
  *   hang     accepts every connection and never answers
  *   garbage  answers every connection with bytes that are not HTTP, then closes it
+ *   hang-then-garbage  the first connection hangs, every later one gets garbage (a service
+ *            that is starting badly: the client's retry meets the second fault)
  */
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import * as net from 'node:net';
 
-export type MetadataMode = 'imdsv2' | 'hang' | 'garbage';
+export type MetadataMode = 'imdsv2' | 'hang' | 'garbage' | 'hang-then-garbage';
 
 export interface MetadataServer {
   /** qemu arguments: the guest's network and DMI */
@@ -51,7 +53,7 @@ export async function startMetadataServer(mode: MetadataMode, userData = ''): Pr
   } else {
     server = net.createServer((socket) => {
       requests.push('connection');
-      if (mode === 'garbage') socket.end(Buffer.concat([Buffer.from('\x00\xff garbage \x1b[2J'), randomBytes(200)]));
+      if (mode === 'garbage' || (mode === 'hang-then-garbage' && requests.length > 1)) socket.end(Buffer.concat([Buffer.from('\x00\xff garbage \x1b[2J'), randomBytes(200)]));
       // 'hang': read and never answer; closed with the server
       socket.on('error', () => undefined);
     });

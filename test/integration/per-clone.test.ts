@@ -7,8 +7,8 @@
  * metadata service (IMDSv2, reached at 169.254.169.254 through QEMU's guestfwd). Each such clone must
  * specialize and finish the OOBE with its own file — host name, account, passwords checked from the
  * booted clone (a login) and its shadow hashes — never with the golden cache, and hold nothing of
- * another clone's file. A metadata service that hangs or answers garbage leaves the clone with the
- * image's own answer file. (A clone given nothing runs the sealed plans without the agent: first-boot.test (a).)
+ * another clone's file. A metadata service that hangs, and answers garbage when asked again, leaves
+ * the clone with the image's own answer file (each fault alone: src/system/per-clone/per-clone.test.ts). (A clone given nothing runs the sealed plans without the agent: first-boot.test (a).)
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -179,14 +179,13 @@ describe('per-clone answer files in QEMU', { concurrency: false }, () => {
 
   // the metadata clones by themselves: their requests have a timeout, and five guests on two cores
   // starve each other more than any real platform would
-  it('an EC2 metadata service (IMDSv2); a hanging and a garbage service leave the image\'s own file', async () => {
+  it('an EC2 metadata service (IMDSv2); a service that hangs, then answers garbage, leaves the image\'s own file', async () => {
     const img = image();
     const f = clone(img.image, 'f.raw');
     const fFile = answerFileFor(f, 'CLONE-F', 'Clone-F-Pw-6');
     const imds = await startMetadataServer('imdsv2', fFile.text);
-    const hang = await startMetadataServer('hang');
-    const garbage = await startMetadataServer('garbage');
-    servers.push(imds, hang, garbage);
+    const broken = await startMetadataServer('hang-then-garbage');
+    servers.push(imds, broken);
     await bootAndCheck([
       {
         name: 'CLONE-F', password: 'Clone-F-Pw-6', image: f, qemuArgs: imds.qemuArgs,
@@ -194,21 +193,20 @@ describe('per-clone answer files in QEMU', { concurrency: false }, () => {
         notLogs: [OOBE_PLANNED_AT_BOOT],
       },
       {
-        ...GOLDEN, image: clone(img.image, 'hang.raw'), qemuArgs: hang.qemuArgs,
-        logs: [/PUT \/latest\/api\/token: no answer within 5 s; asking again, waiting 10 s/, /the ec2 metadata service at http:\/\/169\.254\.169\.254: no answer within 10 s; skipped/, /\[cache\]: taken, it has settings for the specialize pass/],
+        // a service that does not answer, then answers bytes that are not HTTP when asked again
+        ...GOLDEN, image: clone(img.image, 'broken.raw'), qemuArgs: broken.qemuArgs,
+        logs: [
+          /PUT \/latest\/api\/token: no answer within 5 s; asking again, waiting 10 s/,
+          /the ec2 metadata service at http:\/\/169\.254\.169\.254: (?!no answer).+; skipped/,
+          /\[cache\]: taken, it has settings for the specialize pass/,
+        ],
         notLogs: [/\[metadata\]: taken/],
-        warnings: /Warning .*the ec2 metadata service at http:\/\/169\.254\.169\.254: no answer within 10 s; skipped$/,
-      },
-      {
-        ...GOLDEN, image: clone(img.image, 'garbage.raw'), qemuArgs: garbage.qemuArgs,
-        logs: [/the ec2 metadata service at http:\/\/169\.254\.169\.254: .*; skipped/, /\[cache\]: taken, it has settings for the specialize pass/],
-        notLogs: [/\[metadata\]: taken/, /no answer within/],
-        warnings: /Warning .*the ec2 metadata service at http:\/\/169\.254\.169\.254: .*; skipped$/,
+        warnings: /Warning .*the ec2 metadata service at http:\/\/169\.254\.169\.254: .+; skipped$/,
       },
     ]);
     // IMDSv2: a token first, then the user-data with it, never without; once (the OOBE pass was planned with it)
     assert.deepEqual(imds.requests, ['PUT /latest/api/token', 'GET /latest/user-data token']);
     assert.ok(!imds.requests.includes('GET /latest/user-data'), `user-data was never asked without the token: ${imds.requests.join(', ')}`);
-    assert.ok(hang.requests.length > 0 && garbage.requests.length > 0, 'the broken services were asked');
+    assert.ok(broken.requests.length >= 2, `the broken service was asked, and asked again (${broken.requests.length} connections)`);
   });
 });

@@ -7,16 +7,15 @@
  *
  *   imdsv2   PUT /latest/api/token gives a token; GET /latest/user-data answers only with it (401
  *            without, as IMDSv2 with "HttpTokens: required" does)
- *   hang     accepts every connection and never answers
- *   garbage  answers every connection with bytes that are not HTTP, then closes it
- *   hang-then-garbage  the first connection hangs, every later one gets garbage (a service
- *            that is starting badly: the client's retry meets the second fault)
+ *   hang-then-garbage  accepts the first connection and never answers; every later one gets bytes
+ *            that are not HTTP, then the connection is closed (a service starting badly: the
+ *            client's second try meets the second fault)
  */
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import * as net from 'node:net';
 
-export type MetadataMode = 'imdsv2' | 'hang' | 'garbage' | 'hang-then-garbage';
+export type MetadataMode = 'imdsv2' | 'hang-then-garbage';
 
 export interface MetadataServer {
   /** qemu arguments: the guest's network and DMI */
@@ -53,8 +52,8 @@ export async function startMetadataServer(mode: MetadataMode, userData = ''): Pr
   } else {
     server = net.createServer((socket) => {
       requests.push('connection');
-      if (mode === 'garbage' || (mode === 'hang-then-garbage' && requests.length > 1)) socket.end(Buffer.concat([Buffer.from('\x00\xff garbage \x1b[2J'), randomBytes(200)]));
-      // 'hang': read and never answer; closed with the server
+      if (requests.length > 1) socket.end(Buffer.concat([Buffer.from('\x00\xff garbage \x1b[2J'), randomBytes(200)]));
+      // the first: read and never answer; closed with the server
       socket.on('error', () => undefined);
     });
   }

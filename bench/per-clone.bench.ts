@@ -25,6 +25,7 @@ import { usedRoot } from '../test/fixtures/used-root.js';
 import { BIN } from '../test/harness/sysprep.js';
 import { prepareBootImage } from './lib/boot-image.js';
 import { installMarkers, timedBoot, type TimedBoot } from './lib/boot.js';
+import { cloneAnswerFile, smbiosCredential } from './lib/clone-answer.js';
 import { assertScratch } from './lib/chroot.js';
 import { readFile, readIfExists, shadowHash, verifies } from './lib/inspect.js';
 import { note, runBenchmark } from './lib/process.js';
@@ -39,18 +40,6 @@ const CPU_COUNTS = (process.env.BENCH_CPUS ?? '1').split(',').map((c) => positiv
 const KEEP = process.env.BENCH_KEEP === '1';
 const TARGET_SECONDS = 2;
 
-const COMPONENT = (name: string, body: string) =>
-  `<component name="${name}" processorArchitecture="amd64" publicKeyToken="31bf3856ad364e35" language="neutral" versionScope="nonSxS" xmlns:wcm="http://schemas.microsoft.com/WMIConfig/2002/State">${body}</component>`;
-const answerFile = (name: string, password: string) =>
-  `<?xml version="1.0" encoding="utf-8"?>\n<unattend xmlns="urn:schemas-microsoft-com:unattend">\n` +
-  `  <settings pass="specialize">${COMPONENT('Microsoft-Windows-Shell-Setup', `<ComputerName>${name}</ComputerName><TimeZone>W. Europe Standard Time</TimeZone>`)}` +
-  `${COMPONENT('Microsoft-Windows-International-Core', '<InputLocale>0409:00000409</InputLocale><SystemLocale>en-US</SystemLocale><UILanguage>en-US</UILanguage><UserLocale>en-US</UserLocale>')}</settings>\n` +
-  `  <settings pass="oobeSystem">${COMPONENT('Microsoft-Windows-Shell-Setup',
-    `<UserAccounts><AdministratorPassword><Value>${password}</Value><PlainText>true</PlainText></AdministratorPassword>` +
-    `<LocalAccounts><LocalAccount wcm:action="add"><Name>deploy</Name><Group>Administrators</Group>` +
-    `<Password><Value>${password}</Value><PlainText>true</PlainText></Password></LocalAccount></LocalAccounts></UserAccounts>` +
-    '<OOBE><HideEULAPage>true</HideEULAPage></OOBE>')}</settings>\n</unattend>\n`;
-
 type Variant = 'sealed' | 'credential';
 const VARIANTS: Variant[] = ['sealed', 'credential'];
 const WORK: Record<Variant, { name: string; password: string }> = {
@@ -58,7 +47,7 @@ const WORK: Record<Variant, { name: string; password: string }> = {
   credential: { name: 'CLONE-01', password: 'Clone-Pw-2' },
 };
 const SYSPREP_UNITS = ['sysprep-specialize.service', 'sysprep-host-keys.service', 'sysprep-oobe.service'];
-const credentialArgs = () => ['-smbios', `type=11,value=io.systemd.credential.binary:sysprep.unattend=${Buffer.from(answerFile(WORK.credential.name, WORK.credential.password)).toString('base64')}`];
+const credentialArgs = () => smbiosCredential(cloneAnswerFile(WORK.credential.name, WORK.credential.password));
 
 interface Boot extends Omit<TimedBoot, 'problems'> {
   variant: Variant;
@@ -89,7 +78,7 @@ async function main(): Promise<number> {
   note('sealing the image (untimed)');
   const img = prepareBootImage('pcbench', used, (root, dir) => {
     const golden = path.join(dir, 'unattend.xml');
-    fs.writeFileSync(golden, answerFile(WORK.sealed.name, WORK.sealed.password), { mode: 0o600 });
+    fs.writeFileSync(golden, cloneAnswerFile(WORK.sealed.name, WORK.sealed.password), { mode: 0o600 });
     const r = spawnSync(BIN, ['--root', assertScratch(root), '/generalize', '/oobe', `/unattend:${golden}`, '--verify', 'off'], { encoding: 'utf8', timeout: 300_000 });
     fs.rmSync(golden, { force: true });
     if (r.status !== 0) throw new Error(`sysprep /generalize failed:\n${r.stdout}${r.stderr}`);

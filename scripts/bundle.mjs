@@ -56,3 +56,33 @@ if (fresh) {
   const r = spawnSync('strip', ['--remove-section=.comment', '--remove-section=.note', runtime]);
   if (r.error || r.status !== 0) console.warn('strip is not available: the agent runtime keeps its symbols');
 }
+
+// the runtime packed, for `--agent packed` (src/firstboot/install.ts installs the first form the image
+// can unpack with its own tools; src/model/paths.ts names them): a tar holding `node`, compressed with
+// xz (-6 on two threads: 22 MB in about 20 s; -9 saves 1 % in three times as long); the same xz stream
+// as the data member of a .deb, which dpkg-deb unpacks where xz is not installed (a debootstrap root);
+// and gzip (32 MB) for the rest. Made again only when the runtime is newer.
+const packed = { xz: 'dist/agent/runtime.tar.xz', deb: 'dist/agent/runtime.deb', gz: 'dist/agent/runtime.tar.gz' };
+const stale = (f) => {
+  try {
+    return statSync(f).mtimeMs < statSync(runtime).mtimeMs;
+  } catch {
+    return true;
+  }
+};
+const sh = (script, ...args) => {
+  const r = spawnSync('sh', ['-ec', script, 'sh', ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.error || r.status !== 0) throw new Error(`packing the agent's runtime failed: ${script}`);
+};
+const tarNode = 'tar --owner=0 --group=0 --numeric-owner --mode=0755 -C dist/agent -cf - node';
+if (Object.values(packed).some(stale)) {
+  sh(`${tarNode} | xz -6 -T2 > "$1.tmp" && mv "$1.tmp" "$1"`, packed.xz);
+  sh(`${tarNode} | gzip -9n > "$1.tmp" && mv "$1.tmp" "$1"`, packed.gz);
+  // a .deb is an ar archive: debian-binary, control.tar.*, data.tar.*; it is never installed, only read
+  sh(`d=$(mktemp -d); trap 'rm -rf "$d"' EXIT
+mkdir "$d/c"; printf '2.0\\n' > "$d/debian-binary"
+printf 'Package: sysprep-agent-runtime\\nVersion: 0\\nArchitecture: amd64\\nMaintainer: sysprep\\nDescription: the runtime of the first-boot agent of sysprep (unpacked by it, never installed)\\n' > "$d/c/control"
+tar --owner=0 --group=0 --numeric-owner -C "$d/c" -czf "$d/control.tar.gz" ./control
+cp "$1" "$d/data.tar.xz"; rm -f "$2.tmp"
+(cd "$d" && ar rcD runtime.deb debian-binary control.tar.gz data.tar.xz); mv "$d/runtime.deb" "$2"`, packed.xz, packed.deb);
+}

@@ -5,7 +5,9 @@
  * path (so `sysprep unattend check /srv/unattend.xml` works).
  */
 import { usageError } from '../model/errors.js';
-import type { RunRequest } from '../model/request.js';
+import { AGENT_MODES, type AgentMode, type RunRequest } from '../model/request.js';
+
+const isAgentMode = (w: string): w is AgentMode => (AGENT_MODES as readonly string[]).includes(w);
 
 export interface OptionSpec {
   /** canonical name */
@@ -36,6 +38,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'fingerprints', takesValue: true },
   { name: 'record' },
   { name: 'verify', takesValue: true },
+  { name: 'agent', takesValue: true },
   { name: 'help', aliases: ['h', '?'] },
   { name: 'version', aliases: ['v'] },
 ];
@@ -112,7 +115,7 @@ const last = (a: ParsedArgs, name: string) => a.options.get(name)?.at(-1);
 
 /** Options that belong to the main run and not to `state`, `providers`, … */
 const RUN_ONLY = ['oobe', 'audit', 'generalize', 'mode', 'reboot', 'shutdown', 'quit', 'quiet', 'unattend', 'dry-run',
-  'keep-user-accounts', 'remove-user-accounts', 'verify'];
+  'keep-user-accounts', 'remove-user-accounts', 'verify', 'agent'];
 
 export function rejectOptions(a: ParsedArgs, command: string, allowed: string[]): void {
   for (const name of a.options.keys()) {
@@ -149,6 +152,9 @@ export function parseRunArgs(a: ParsedArgs): RunArgs {
   const verifyModes = verify.filter((w) => w !== 'forget');
   if (new Set(verifyModes).size > 1) throw usageError(`--verify ${verifyModes.join(',')}: warn, fail and off exclude each other`);
   if (verify.length && !has(a, 'generalize')) throw usageError('--verify needs /generalize (the seal is verified)');
+  const agent = (last(a, 'agent') ?? 'full').toLowerCase();
+  if (!isAgentMode(agent)) throw usageError(`--agent ${last(a, 'agent')}: choose full (the default), packed or none`);
+  if (has(a, 'agent') && !has(a, 'generalize')) throw usageError('--agent needs /generalize (it says how the seal installs the first-boot agent)');
   const request: RunRequest = {
     mode: has(a, 'audit') ? 'audit' : 'oobe',
     generalize: has(a, 'generalize'),
@@ -163,6 +169,7 @@ export function parseRunArgs(a: ParsedArgs): RunArgs {
     removeUserAccounts: list('remove-user-accounts'),
     verify: (verifyModes[0] as RunRequest['verify'] | undefined) ?? 'warn',
     forgetFingerprints: verify.includes('forget'),
+    agent,
     optionsSeen: a.seen,
   };
   return { request, json: has(a, 'json'), ...(image !== undefined ? { image } : {}) };

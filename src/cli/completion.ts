@@ -6,6 +6,7 @@
  */
 import { PROVIDER_PASSES } from '../model/passes.js';
 import { BUILT_IN_PROVIDERS } from '../providers/index.js';
+import { AGENT_MODES } from '../model/request.js';
 import { OPTIONS } from './args.js';
 import { COMMANDS } from './main.js';
 
@@ -14,6 +15,7 @@ const VALUES: Readonly<Record<string, readonly string[]>> = {
   mode: ['vm'],
   verify: ['warn', 'fail', 'off', 'warn,forget', 'fail,forget', 'off,forget'],
   pass: PROVIDER_PASSES,
+  agent: AGENT_MODES,
 };
 
 /** Command words for the system itself (the first boot's units), not offered. */
@@ -37,7 +39,7 @@ ${cases.join('\n')}
     --providers) COMPREPLY=($(compgen -W '${providers.join(' ')}' -- "\${cur##*,}")); return ;;
     --root) COMPREPLY=($(compgen -d -- "$cur")); return ;;
     --unattend|--image|--fingerprints) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    ${withValue.filter((o) => !['--mode', '--verify', '--pass', '--providers', '--root', '--unattend', '--image', '--fingerprints'].includes(o)).join('|')}) return ;;
+    ${withValue.filter((o) => ![...Object.keys(VALUES).map((v) => `--${v}`), '--providers', '--root', '--unattend', '--image', '--fingerprints'].includes(o)).join('|')}) return ;;
   esac
   if [[ $cur == -* ]]; then
     COMPREPLY=($(compgen -W '${opts.join(' ')}' -- "$cur"))

@@ -8,6 +8,7 @@ export const USAGE = `Usage:
   sysprep [/oobe | /audit] [/generalize] [/mode:vm] [/reboot | /shutdown | /quit] [/quiet] [/unattend:FILE]
           [--root DIR | --image FILE] [--dry-run] [--json] [--providers LIST]
           [--keep-user-accounts U,…] [--remove-user-accounts U,…] [--verify warn|fail|off[,forget]]
+          [--agent full|packed|none]
   sysprep state     [--root DIR] [--json]     show the image state
   sysprep verify    [--root DIR | --image FILE] [--json] [--fingerprints FILE] [--record]
                                               prove the seal: the original machine's identity, secrets,
@@ -42,6 +43,7 @@ export const HELP_OPTIONS: readonly HelpOption[] = [
   { term: '--keep-user-accounts U,…', lines: ['user-account provider: never remove these accounts.'] },
   { term: '--remove-user-accounts U,…', lines: ['user-account provider: remove only these accounts (keep wins).'] },
   { term: '--verify MODE', lines: ['/generalize ends with a verify of the sealed image: warn (the default: findings are', 'warnings), fail (findings fail the run: UNDEPLOYABLE), off; ",forget" also removes', 'the fingerprint record afterwards. See docs/verify.md.'] },
+  { term: '--agent MODE', lines: ['How /generalize puts the first-boot agent into an image without the sysprep package: full (the', 'default: its Node.js runtime as it is, 83 MiB), packed (compressed, 22 MiB; a boot that needs the', 'agent unpacks it into /run/sysprep), none (the runner only, 0.1 MiB: a boot refuses what needs the', 'agent, logs why, and runs the plans made at the seal).'] },
   { term: '--help, /?', lines: ['this text.'] },
   { term: '--version', lines: ['the version.'] },
 ];

@@ -15,7 +15,10 @@ import type { ImageState } from '../system/state.js';
 import type { Target } from '../system/target.js';
 import { RootFs } from '../rootfs/rootfs.js';
 import { describePlan, sealPlans } from './plan/index.js';
-import { AGENT, AGENT_DIR, FIRSTBOOT, GENERATOR, PROFILE_HOOK, UNIT_DIR } from '../model/paths.js';
+import { AGENT, AGENT_BUNDLE, AGENT_DIR, AGENT_RUNTIME, FIRSTBOOT, GENERATOR, PACKED_RUNTIMES, PROFILE_HOOK, UNIT_DIR } from '../model/paths.js';
+import { BOOT_PHASES } from '../model/image-state.js';
+import type { AgentMode } from '../model/request.js';
+import type { Plan } from './plan/types.js';
 import { AUDIT_UNIT, GENERATOR_SCRIPT, HOST_KEYS_UNIT, LAUNCHER, OOBE_UNIT, PROFILE_SCRIPT, README, SPECIALIZE_UNIT } from './units.js';
 
 export interface AgentSource {
@@ -26,6 +29,8 @@ export interface AgentSource {
   /** the runtime to copy */
   node: string;
   cldrDir: string;
+  /** the runtime packed (`--agent packed`), by target path, where this installation has it */
+  packed: Map<string, string>;
 }
 
 /**
@@ -38,7 +43,8 @@ export function agentSource(): AgentSource {
     const bundle = path.join(dir, 'sysprep.mjs');
     if (!nodefs.existsSync(bundle)) continue;
     const node = nodefs.existsSync(path.join(dir, 'node')) ? path.join(dir, 'node') : process.execPath;
-    return { bundle, runner: path.join(dir, 'firstboot'), node, cldrDir: path.join(dir, 'cldr') };
+    const packed = new Map(PACKED_RUNTIMES.map((p) => [p.file, path.join(dir, path.posix.basename(p.file))] as const).filter(([, f]) => nodefs.existsSync(f)));
+    return { bundle, runner: path.join(dir, 'firstboot'), node, cldrDir: path.join(dir, 'cldr'), packed };
   }
   throw new SysprepError('environment', 'the first-boot agent is not built: run "npm run build" (dist/agent/sysprep.mjs is missing)');
 }
@@ -62,20 +68,62 @@ export function agentRuntimeProblem(fs: RootFs): string | undefined {
   return undefined;
 }
 
-export function installAgent(target: Target, log: PantherLog, state: ImageState): void {
+/** Did a sysprep package install the agent in this image (then its files are the package's)? */
+const packageOwnsAgent = (fs: RootFs): boolean => (fs.readText('/var/lib/dpkg/info/sysprep.list') ?? '').split('\n').includes(AGENT_RUNTIME);
+
+/** What a boot of this image will need the agent for, by the plans the seal made. */
+function agentNeeds(planned: readonly Plan[], state: ImageState): string[] {
+  const needs: string[] = [];
+  const { phases } = BOOT_PHASES[state];
+  for (const phase of phases.filter((ph) => !planned.some((p) => p.phase === ph))) needs.push(`the ${phase} phase has no plan yet and is planned at boot`);
+  for (const p of planned) {
+    if (p.pages.length) needs.push(`the ${p.phase} phase asks the OOBE pages ${p.pages.join(', ')} on the console`);
+    const steps = p.steps.filter((st) => st.op === 'op_agent' || st.op === 'op_generalize');
+    if (steps.length) needs.push(`the ${p.phase} phase runs ${steps.map((st) => st.id ?? st.op).join(', ')} with it`);
+  }
+  return needs;
+}
+
+export function installAgent(target: Target, log: PantherLog, state: ImageState, mode: AgentMode = 'full'): void {
   const { fs } = target;
   const src = agentSource();
-  fs.makeDirectory(`${AGENT_DIR}/cldr`, 0o755);
+  const owned = packageOwnsAgent(fs);
+  // the form of the runtime this image gets: a package's stays; packed wants the first archive the
+  // image can unpack with its own tools (and this installation has)
+  const packedForm = PACKED_RUNTIMES.find((p) => p.needs.some((n) => fs.exists(n)) && src.packed.has(p.file));
+  let effective: AgentMode = owned ? 'full' : mode;
+  if (effective === 'packed' && !packedForm) {
+    log.warn(`--agent packed: ${src.packed.size ? 'this image has none of xz, dpkg-deb and gzip' : 'this installation of sysprep has no packed runtime (dist/agent/runtime.*: run "npm run build")'}; the runtime goes in as it is`);
+    effective = 'full';
+  }
+  if (owned && mode !== 'full') log.info(`--agent ${mode}: the image has the sysprep package, whose agent and runtime stay as they are`);
+  fs.makeDirectory(AGENT_DIR, 0o755);
   // the agent (what a package of sysprep installs too: then it is found here, up to date) and the
   // machinery around it (the units, the generator, the login hook, the link), counted apart for the log
   let agent = 0;
   let machinery = 0;
-  const put = (ok: boolean) => (agent += ok ? 1 : 0);
+  let bytes = 0;
+  const put = (ok: boolean, source?: string) => {
+    agent += ok ? 1 : 0;
+    if (source) bytes += nodefs.statSync(source).size;
+  };
   const hook = (ok: boolean) => (machinery += ok ? 1 : 0);
-  put(fs.installFile(src.node, `${AGENT_DIR}/node`, 0o755));
-  put(fs.installFile(src.bundle, `${AGENT_DIR}/sysprep.mjs`, 0o644));
-  put(fs.installFile(src.runner, FIRSTBOOT, 0o755));
-  for (const name of nodefs.readdirSync(src.cldrDir)) put(fs.installFile(path.join(src.cldrDir, name), `${AGENT_DIR}/cldr/${name}`, 0o644));
+  const drop = (p: string, why: string) => put(fs.remove(p, why));
+  if (effective === 'full') put(fs.installFile(src.node, AGENT_RUNTIME, 0o755), src.node);
+  else if (!owned) drop(AGENT_RUNTIME, `--agent ${effective}: the runtime goes in ${effective === 'packed' ? 'packed' : 'not at all'}`);
+  for (const p of PACKED_RUNTIMES) {
+    if (effective === 'packed' && p === packedForm) put(fs.installFile(src.packed.get(p.file)!, p.file, 0o644), src.packed.get(p.file));
+    else drop(p.file, `--agent ${effective}`);
+  }
+  if (effective === 'none') {
+    drop(AGENT_BUNDLE, '--agent none: no runtime to run it');
+    for (const name of fs.list(`${AGENT_DIR}/cldr`)) drop(`${AGENT_DIR}/cldr/${name}`, '--agent none');
+  } else {
+    fs.makeDirectory(`${AGENT_DIR}/cldr`, 0o755);
+    put(fs.installFile(src.bundle, AGENT_BUNDLE, 0o644), src.bundle);
+    for (const name of nodefs.readdirSync(src.cldrDir)) put(fs.installFile(path.join(src.cldrDir, name), `${AGENT_DIR}/cldr/${name}`, 0o644), path.join(src.cldrDir, name));
+  }
+  put(fs.installFile(src.runner, FIRSTBOOT, 0o755), src.runner);
   put(fs.writeText(AGENT, LAUNCHER, { mode: 0o755 }));
   put(fs.writeText(`${AGENT_DIR}/README`, README, { mode: 0o644 }));
   fs.makeDirectory(UNIT_DIR, 0o755);
@@ -90,14 +138,18 @@ export function installAgent(target: Target, log: PantherLog, state: ImageState)
   // `sysprep` on the PATH for audit mode, unless something else owns that name (the .deb's relative link)
   const existing = fs.lstat('/usr/sbin/sysprep');
   if (!existing || (existing.isSymbolicLink() && fs.readLink('/usr/sbin/sysprep') === AGENT)) hook(fs.link('/usr/sbin/sysprep', AGENT));
-  const bytes = nodefs.statSync(src.node).size + nodefs.statSync(src.bundle).size + nodefs.statSync(src.runner).size +
-    nodefs.readdirSync(src.cldrDir).reduce((n, f) => n + nodefs.statSync(path.join(src.cldrDir, f)).size, 0);
+  const form = effective === 'full' ? 'runtime, bundle, data' : effective === 'packed' ? `runtime packed as ${path.posix.basename(packedForm!.file)}, bundle, data` : 'the runner only: no runtime, no bundle (--agent none)';
   log.info(agent
-    ? `Installed the first-boot agent in ${AGENT_DIR} (${(bytes / 1048576).toFixed(1)} MiB: runtime, bundle, data)${machinery ? ' and its units' : ''}; ` +
+    ? `Installed the first-boot agent in ${AGENT_DIR} (${(bytes / 1048576).toFixed(1)} MiB: ${form})${machinery ? ' and its units' : ''}; ` +
       'the generator enables them at boot as the image state asks'
     : `The first-boot agent in ${AGENT_DIR} is up to date${machinery ? '; installed the units, generator, login hook or link it lacked' : ''}`);
   // what the next boot does, decided now while the answer file and the image are at hand
   const { planned, notes } = sealPlans(fs, state);
   for (const n of notes) log.info(`First-boot plan: ${n}`);
   for (const p of planned) log.info(`First-boot plan, ${describePlan(p)}`);
+  if (effective === 'none') {
+    for (const need of agentNeeds(planned, state)) {
+      log.warn(`--agent none: ${need}, which needs the agent this image will not have: that boot stops with an error (seal with --agent packed or full)`);
+    }
+  }
 }

@@ -38,6 +38,7 @@ umask 022
 readonly \
   AGENT_DIR=/usr/lib/sysprep \
   NODE_AGENT=/usr/lib/sysprep/sysprep \
+  AGENT_BUNDLE=/usr/lib/sysprep/sysprep.mjs \
   FIRSTBOOT=/usr/lib/sysprep/firstboot \
   STATE_DIR=/var/lib/sysprep/state \
   STATE_INI=/var/lib/sysprep/state/State.ini \
@@ -980,9 +981,18 @@ op_wait_host_keys() {
   fi
 }
 
+# Is the Node.js agent here? An image sealed with `--agent none` has the runner only: what needs the
+# agent is refused, and says so (ERR).
+need_agent() { # WHAT
+  [[ -f $AGENT_BUNDLE ]] && return 0
+  ERR="$1 needs the Node.js agent, and this image was sealed without it (--agent none); seal it again with --agent full or packed"
+  return 1
+}
+
 # What only the TypeScript code does (a built-in provider, ExtendOSPartition): the Node.js agent.
 op_agent() { # ARGS...
   local status
+  need_agent "sysprep agent $1" || return 1
   "$NODE_AGENT" agent "$@"
   status=$?
   ((status == 0)) || ERR="sysprep agent $* failed (exit code $status)"
@@ -1141,6 +1151,16 @@ load_plan() { # PHASE RESUMING
     fi
   fi
   # made at boot: the search's inputs are what they are now
+  if ! need_agent "planning the $phase phase at boot"; then
+    # --agent none: what asked for planning again is refused; a sealed plan still runs
+    local refused=$ERR
+    if [[ -f $plan ]] && read_plan "$plan"; then
+      log_error "$refused. The plan made at the seal runs instead."
+      return 0
+    fi
+    ERR=$refused
+    return 1
+  fi
   "$NODE_AGENT" agent plan "$phase" || { ERR="planning the $phase phase failed (see $PANTHER/setupact.log)"; return 1; }
   read_plan "$plan" || { ERR="the agent made no usable plan for the $phase phase: ${ERR:-not a plan}"; return 1; }
 }
@@ -1405,6 +1425,7 @@ phase_oobe() {
 # The pages the answer file left open, asked on the console by the Node.js agent (a plan step).
 op_interactive_oobe() { # PAGE...
   local status
+  need_agent "asking the OOBE pages $* on the console" || return 1
   PHASE=oobe "$NODE_AGENT" agent oobe-pages "$@"
   status=$?
   ((status == 0)) || ERR="the interactive OOBE did not finish (exit code $status)"
@@ -1498,12 +1519,13 @@ phase_audit_user() {
   printf '\nsysprep: this machine is in audit mode. Customize it, then reseal it with the System Preparation Tool\n'
   # shellcheck disable=SC2016 # backquotes meant literally
   printf '(run `sysprep` for the dialog, or e.g. `sysprep /oobe /generalize /shutdown`).\n\n'
-  if [[ -t 0 && -t 1 && -n ${TERM:-} && $TERM != dumb ]]; then "$NODE_AGENT" agent audit-dialog; fi
+  if [[ -t 0 && -t 1 && -n ${TERM:-} && $TERM != dumb && -f $AGENT_BUNDLE ]]; then "$NODE_AGENT" agent audit-dialog; fi
 }
 
 # Generalize in auditUser (reference 3.4): the generalize pass now, then a restart or a shutdown.
 op_generalize() { # MODE SHUTDOWN (oobe|audit, reboot|shutdown)
   log_info "auditUser: Generalize Mode=$1; running sysprep /generalize /$1 /$2"
+  need_agent "sysprep /generalize /$1 /$2" || return 1
   "$NODE_AGENT" /generalize "/$1" "/$2" || { ERR="sysprep /generalize /$1 /$2 failed"; return 1; }
 }
 

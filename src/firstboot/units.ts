@@ -7,16 +7,42 @@
  * so a set-up machine never even starts the runner (the whole cost is one small file read per boot).
  */
 import { BOOT_PHASES, IMAGE_STATES } from '../model/image-state.js';
-import { AGENT_DIR, CONSOLE_GETTYS, FIRSTBOOT, FIRSTBOOT_CONF, FIRSTBOOT_LIMITS, GENERATOR, MARKERS, PATHS, UNIT_DIR } from '../model/paths.js';
+import { AGENT_BUNDLE, AGENT_DIR, AGENT_RUNTIME, CONSOLE_GETTYS, PACKED_RUNTIMES, UNPACKED_RUNTIME_DIR, FIRSTBOOT, FIRSTBOOT_CONF, FIRSTBOOT_LIMITS, GENERATOR, MARKERS, PATHS, UNIT_DIR } from '../model/paths.js';
 
 /** Before every login prompt (gettys wait for getty-pre.target; display managers too), and before
  * first-boot-complete.target, after which systemd commits the new machine-id. */
 const BEFORE_LOGINS = `Before=getty-pre.target getty.target ${CONSOLE_GETTYS.join(' ')} display-manager.service first-boot-complete.target
 Wants=getty-pre.target first-boot-complete.target`;
 
+const dirOf = (file: string) => file.slice(0, file.lastIndexOf('/'));
+
+/**
+ * `sysprep` in the image: the bundled tool on its runtime, which is `node` beside it (a package,
+ * `--agent full`), or the runtime.* archive `--agent packed` left, unpacked into /run by the first start
+ * in a boot (into a new directory, then renamed: two starts at once cannot see half a runtime), or
+ * nothing (`--agent none`): then it refuses, with exit code 3, and says why.
+ */
 export const LAUNCHER = `#!/bin/sh
 # sysprep, as installed into the image: a private Node.js runtime and the bundled tool.
-exec ${AGENT_DIR}/node ${AGENT_DIR}/sysprep.mjs "$@"
+R=${UNPACKED_RUNTIME_DIR}
+if [ -x ${AGENT_RUNTIME} ]; then exec ${AGENT_RUNTIME} ${AGENT_BUNDLE} "$@"; fi
+if [ ! -x "$R/node" ]; then
+  ${PACKED_RUNTIMES.map((p, i) => `${i ? 'elif' : 'if'} [ -f ${p.file} ]; then f=${p.file}; unpack='${p.unpack}'`).join('\n  ')}
+  else
+    echo "sysprep: this image was sealed with --agent none: it has no runtime for the sysprep agent, which 'sysprep $*' needs (seal it again with --agent packed or full)" >&2
+    exit 3
+  fi
+  { [ -d ${dirOf(UNPACKED_RUNTIME_DIR)} ] || mkdir -m 0755 ${dirOf(UNPACKED_RUNTIME_DIR)}; } && t=$(mktemp -d ${dirOf(UNPACKED_RUNTIME_DIR)}/.runtime.XXXXXX) || exit 3
+  if $unpack "$f" | tar -xf - -C "$t" && [ -x "$t/node" ]; then
+    chmod 0755 "$t"
+    mv -T "$t" "$R" 2>/dev/null || rm -rf "$t" # another start unpacked it meanwhile
+  else
+    rm -rf "$t"
+    echo "sysprep: could not unpack the agent's runtime $f into $R (it needs about 90 MB of memory; $(df -h --output=avail ${dirOf(UNPACKED_RUNTIME_DIR)} 2>/dev/null | tail -n 1 | tr -d ' ') free)" >&2
+    exit 3
+  fi
+fi
+exec "$R/node" ${AGENT_BUNDLE} "$@"
 `;
 
 export const SPECIALIZE_UNIT = `[Unit]

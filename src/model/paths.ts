@@ -44,6 +44,21 @@ export const AGENT_DIR = PATHS.agentDir;
 export const AGENT = `${AGENT_DIR}/sysprep`;
 /** the first-boot runner (bash): carries out the plans */
 export const FIRSTBOOT = `${AGENT_DIR}/firstboot`;
+/** the bundled tool the agent runs (absent from an image sealed with `--agent none`) */
+export const AGENT_BUNDLE = `${AGENT_DIR}/sysprep.mjs`;
+/** the agent's runtime, as `--agent full` installs it (and a sysprep package) */
+export const AGENT_RUNTIME = `${AGENT_DIR}/node`;
+/**
+ * The runtime as `--agent packed` installs it: one archive holding `node`, in the first form the image
+ * can unpack with its own tools (xz; else dpkg-deb, which reads a .deb's xz member itself; else gzip).
+ */
+export const PACKED_RUNTIMES = [
+  { file: `${AGENT_DIR}/runtime.tar.xz`, needs: ['/usr/bin/xz', '/bin/xz'], unpack: 'xz -dc' },
+  { file: `${AGENT_DIR}/runtime.deb`, needs: ['/usr/bin/dpkg-deb'], unpack: 'dpkg-deb --fsys-tarfile' },
+  { file: `${AGENT_DIR}/runtime.tar.gz`, needs: ['/usr/bin/gzip', '/bin/gzip'], unpack: 'gzip -dc' },
+] as const;
+/** where a boot unpacks a packed runtime (memory; gone at the next boot) */
+export const UNPACKED_RUNTIME_DIR = '/run/sysprep/runtime';
 export const UNIT_DIR = '/usr/lib/systemd/system';
 export const GENERATOR = '/usr/lib/systemd/system-generators/sysprep-generator';
 export const PROFILE_HOOK = '/etc/profile.d/sysprep.sh';

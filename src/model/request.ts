@@ -5,6 +5,9 @@ import type { Mode } from './passes.js';
 
 export type PowerAction = 'quit' | 'reboot' | 'shutdown';
 
+export const AGENT_MODES = ['packed', 'full', 'none'] as const;
+export type AgentMode = (typeof AGENT_MODES)[number];
+
 export interface ImageMount {
   /** in-image mount point */
   mountpoint: string;
@@ -37,6 +40,12 @@ export interface RunRequest {
   verify: 'warn' | 'fail' | 'off';
   /** remove the golden machine's fingerprint record once the seal is verified */
   forgetFingerprints: boolean;
+  /**
+   * How the Node.js agent goes into an image that has no sysprep package (SPEC 3 step 5; issue 15):
+   * `full` (the default) the runtime as it is; `packed` compressed, unpacked into /run by a boot that
+   * needs it; `none` no runtime and no bundle: the boot refuses what needs the agent.
+   */
+  agent: AgentMode;
   /** the options as the user spelled them, upper-cased, for the log (ParseCommands) */
   optionsSeen: string[];
 }

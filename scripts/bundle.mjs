@@ -75,7 +75,11 @@ const sh = (script, ...args) => {
   if (r.error || r.status !== 0) throw new Error(`packing the agent's runtime failed: ${script}`);
 };
 const tarNode = 'tar --owner=0 --group=0 --numeric-owner --mode=0755 -C dist/agent -cf - node';
-if (Object.values(packed).some(stale)) {
+const hasTool = (t) => spawnSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' }).status === 0;
+const missing = ['xz', 'gzip', 'ar'].filter((t) => !hasTool(t));
+if (missing.length) {
+  console.warn(`${missing.join(', ')} not installed (xz-utils, gzip, binutils): no packed runtime; --agent packed will install the runtime as it is`);
+} else if (Object.values(packed).some(stale)) {
   sh(`${tarNode} | xz -6 -T2 > "$1.tmp" && mv "$1.tmp" "$1"`, packed.xz);
   sh(`${tarNode} | gzip -9n > "$1.tmp" && mv "$1.tmp" "$1"`, packed.gz);
   // a .deb is an ar archive: debian-binary, control.tar.*, data.tar.*; it is never installed, only read

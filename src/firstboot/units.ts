@@ -6,6 +6,7 @@
  * The generator is a few lines of sh that read State.ini: in IMAGE_STATE_COMPLETE it adds nothing,
  * so a set-up machine never even starts the runner (the whole cost is one small file read per boot).
  */
+import * as path from 'node:path';
 import { BOOT_PHASES, IMAGE_STATES } from '../model/image-state.js';
 import { AGENT_BUNDLE, AGENT_DIR, AGENT_RUNTIME, CONSOLE_GETTYS, PACKED_RUNTIMES, UNPACKED_RUNTIME_DIR, FIRSTBOOT, FIRSTBOOT_CONF, FIRSTBOOT_LIMITS, GENERATOR, MARKERS, PATHS, UNIT_DIR } from '../model/paths.js';
 
@@ -14,7 +15,7 @@ import { AGENT_BUNDLE, AGENT_DIR, AGENT_RUNTIME, CONSOLE_GETTYS, PACKED_RUNTIMES
 const BEFORE_LOGINS = `Before=getty-pre.target getty.target ${CONSOLE_GETTYS.join(' ')} display-manager.service first-boot-complete.target
 Wants=getty-pre.target first-boot-complete.target`;
 
-const dirOf = (file: string) => file.slice(0, file.lastIndexOf('/'));
+const RUNTIME_PARENT = path.posix.dirname(UNPACKED_RUNTIME_DIR);
 
 /**
  * `sysprep` in the image: the bundled tool on its runtime, which is `node` beside it (a package,
@@ -32,13 +33,13 @@ if [ ! -x "$R/node" ]; then
     echo "sysprep: this image was sealed with --agent none: it has no runtime for the sysprep agent, which 'sysprep $*' needs (seal it again with --agent packed or full)" >&2
     exit 3
   fi
-  { [ -d ${dirOf(UNPACKED_RUNTIME_DIR)} ] || mkdir -m 0755 ${dirOf(UNPACKED_RUNTIME_DIR)}; } && t=$(mktemp -d ${dirOf(UNPACKED_RUNTIME_DIR)}/.runtime.XXXXXX) || exit 3
+  { [ -d ${RUNTIME_PARENT} ] || mkdir -m 0755 ${RUNTIME_PARENT}; } && t=$(mktemp -d ${RUNTIME_PARENT}/.runtime.XXXXXX) || exit 3
   if $unpack "$f" | tar -xf - -C "$t" && [ -x "$t/node" ]; then
     chmod 0755 "$t"
     mv -T "$t" "$R" 2>/dev/null || rm -rf "$t" # another start unpacked it meanwhile
   else
     rm -rf "$t"
-    echo "sysprep: could not unpack the agent's runtime $f into $R (it needs about 90 MB of memory; $(df -h --output=avail ${dirOf(UNPACKED_RUNTIME_DIR)} 2>/dev/null | tail -n 1 | tr -d ' ') free)" >&2
+    echo "sysprep: could not unpack the agent's runtime $f into $R (it needs about 90 MB of memory; $(df -h --output=avail ${RUNTIME_PARENT} 2>/dev/null | tail -n 1 | tr -d ' ') free)" >&2
     exit 3
   fi
 fi

@@ -62,7 +62,9 @@ if (fresh) {
 // xz (-6 on two threads: 22 MB in about 20 s; -9 saves 1 % in three times as long); the same xz stream
 // as the data member of a .deb, which dpkg-deb unpacks where xz is not installed (a debootstrap root);
 // and gzip (32 MB) for the rest. Made again only when the runtime is newer.
-const packed = { xz: 'dist/agent/runtime.tar.xz', deb: 'dist/agent/runtime.deb', gz: 'dist/agent/runtime.tar.gz' };
+const { PACKED_RUNTIMES } = await import('../dist/src/model/paths.js');
+const packedAs = (suffix) => `dist/agent/${PACKED_RUNTIMES.find((p) => p.file.endsWith(suffix)).file.split('/').pop()}`;
+const packed = { xz: packedAs('.tar.xz'), deb: packedAs('.deb'), gz: packedAs('.tar.gz') };
 const stale = (f) => {
   try {
     return statSync(f).mtimeMs < statSync(runtime).mtimeMs;
@@ -88,5 +90,5 @@ mkdir "$d/c"; printf '2.0\\n' > "$d/debian-binary"
 printf 'Package: sysprep-agent-runtime\\nVersion: 0\\nArchitecture: amd64\\nMaintainer: sysprep\\nDescription: the runtime of the first-boot agent of sysprep (unpacked by it, never installed)\\n' > "$d/c/control"
 tar --owner=0 --group=0 --numeric-owner -C "$d/c" -czf "$d/control.tar.gz" ./control
 cp "$1" "$d/data.tar.xz"; rm -f "$2.tmp"
-(cd "$d" && ar rcD runtime.deb debian-binary control.tar.gz data.tar.xz); mv "$d/runtime.deb" "$2"`, packed.xz, packed.deb);
+(cd "$d" && ar rcD out.deb debian-binary control.tar.gz data.tar.xz); mv "$d/out.deb" "$2"`, packed.xz, packed.deb);
 }

@@ -11,6 +11,7 @@ import { buildImage, WORK_DIR } from '../fixtures/disk-image.js';
 import { overlayRoot, usedRoot, type Scratch } from '../fixtures/used-root.js';
 import { findKernel, startImage, tail, type Guest } from './qemu.js';
 import { sysprep } from './sysprep.js';
+import { CREDENTIAL_NAME, SYSTEM_CREDENTIALS_DIR } from '../../src/model/per-clone.js';
 
 export const BOOT_TIMEOUT = Number(process.env.SYSPREP_TEST_BOOT_TIMEOUT ?? 600) * 1000;
 export const cleanups: (() => void)[] = [];
@@ -98,6 +99,20 @@ export function verifies(hash: string, password: string): boolean {
 }
 
 export const read = (root: string, p: string) => fs.readFileSync(path.join(root, p), 'utf8');
+
+/** Run a command inside a root, in a private UTS namespace, with no terminal and a bare environment. */
+export function inRoot(root: string, argv: string[]): { status: number; out: string } {
+  const r = spawnSync('unshare', ['--uts', '--fork', 'chroot', root, 'env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', ...argv],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+  return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+}
+
+/** Put `text` where systemd puts the credential sysprep.unattend, as systemd does (0400 in a 0700 directory). */
+export function plantCredential(root: string, text: string): void {
+  const file = path.join(root, SYSTEM_CREDENTIALS_DIR, CREDENTIAL_NAME);
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(file, text, { mode: 0o400 });
+}
 export const shadowOf = (root: string, user: string) => read(root, '/etc/shadow').split('\n').find((l) => l.startsWith(`${user}:`))?.split(':')[1] ?? '';
 export const hostKeys = (root: string) => fs.readdirSync(path.join(root, 'etc/ssh')).filter((n) => /^ssh_host_.*_key\.pub$/.test(n)).sort()
   .map((n) => read(root, `/etc/ssh/${n}`).split(' ')[1]!);

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WORK_DIR } from '../fixtures/disk-image.js';
 import { overlayRoot, usedRoot, type Scratch } from '../fixtures/used-root.js';
-import { COMPONENT, INTERNATIONAL, read, UNATTEND } from '../harness/first-boot.js';
+import { COMPONENT, inRoot as runInRoot, INTERNATIONAL, plantCredential as plant, read, UNATTEND } from '../harness/first-boot.js';
 import { sysprep } from '../harness/sysprep.js';
 import { SYSTEM_CREDENTIALS_DIR, CREDENTIAL_NAME } from '../../src/model/per-clone.js';
 import { AGENT_BUNDLE, AGENT_DIR, AGENT_RUNTIME, UNPACKED_RUNTIME_DIR } from '../../src/model/paths.js';
@@ -29,11 +29,7 @@ const answerFile = (name: string) => UNATTEND({
 });
 
 const at = (p: string) => path.join(root, p);
-function inRoot(argv: string[]) {
-  const r = spawnSync('unshare', ['--uts', '--fork', 'chroot', root, 'env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', ...argv],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
-  return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-}
+const inRoot = (argv: string[]) => runInRoot(root, argv);
 /** bytes of the agent's directory in the image */
 const agentBytes = () => fs.readdirSync(at(AGENT_DIR), { recursive: true, withFileTypes: true })
   .filter((e) => e.isFile()).reduce((n, e) => n + fs.statSync(path.join(e.parentPath, e.name)).size, 0);
@@ -45,11 +41,7 @@ function seal(mode?: string): string {
   assert.equal(r.status, 0, r.stderr);
   return read(root, '/var/lib/sysprep/panther/setupact.log');
 }
-function plantCredential(text: string): void {
-  const file = at(path.join(SYSTEM_CREDENTIALS_DIR, CREDENTIAL_NAME));
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(file, text, { mode: 0o400 });
-}
+const plantCredential = (text: string) => plant(root, text);
 function bothPhases(): void {
   for (const phase of ['specialize', 'oobe']) {
     const r = inRoot(['/usr/lib/sysprep/firstboot', phase]);

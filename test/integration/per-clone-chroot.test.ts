@@ -8,15 +8,14 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WORK_DIR } from '../fixtures/disk-image.js';
 import { overlayRoot, usedRoot, type Scratch } from '../fixtures/used-root.js';
-import { COMPONENT, INTERNATIONAL, read, shadowOf, UNATTEND, verifies } from '../harness/first-boot.js';
+import { COMPONENT, inRoot as runInRoot, INTERNATIONAL, plantCredential as plant, read, shadowOf, UNATTEND, verifies } from '../harness/first-boot.js';
 import { sysprep } from '../harness/sysprep.js';
-import { PER_CLONE_TAKEN, SYSTEM_CREDENTIALS_DIR, CREDENTIAL_NAME } from '../../src/model/per-clone.js';
+import { PER_CLONE_TAKEN } from '../../src/model/per-clone.js';
 
 let s: Scratch;
 let root: string;
@@ -30,17 +29,9 @@ const answerFile = (name: string, password: string) => UNATTEND({
     '<OOBE><HideEULAPage>true</HideEULAPage></OOBE>'),
 });
 
-/** Run a command inside the root, in a private UTS namespace, with no terminal. */
-function inRoot(argv: string[]) {
-  const r = spawnSync('unshare', ['--uts', '--fork', 'chroot', root, 'env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', ...argv],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
-  return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-}
-const credential = path.join(SYSTEM_CREDENTIALS_DIR, CREDENTIAL_NAME);
+const inRoot = (argv: string[]) => runInRoot(root, argv);
 function plantCredential(text: string): string {
-  const file = path.join(root, credential);
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(file, text, { mode: 0o400 });
+  plant(root, text);
   return createHash('sha256').update(text).digest('hex');
 }
 const state = () => /ImageState="([A-Z_]+)"/.exec(read(root, '/var/lib/sysprep/state/State.ini'))![1];

@@ -1,7 +1,8 @@
 /**
  * Timing a boot in QEMU from power-on. Two oneshot marker units go into the image: "ready" prints
  * /proc/uptime on the console once multi-user.target is reached and the units it is ordered after
- * are done; "done" then prints systemd's timestamps of the units to report, and powers the guest off.
+ * are done; "done" then prints systemd's timestamps of the units to report, and powers the guest off
+ * (after a unit of its own printed the critical chains asked for, once the boot has finished).
  * timedBoot() starts qemu, takes the wall time at which each marker shows on the serial console, and
  * reads the timestamps back.
  */
@@ -19,6 +20,8 @@ export interface Markers {
   doneAfter: string[];
   /** units whose timestamps the done marker reports */
   reported: string[];
+  /** units whose `systemd-analyze critical-chain` the done marker reports */
+  chains?: string[];
 }
 
 const readyScript = () => `#!/bin/sh
@@ -27,7 +30,7 @@ read up rest < /proc/uptime
 echo "SYSPREP-BENCH-READY uptime=$up" > /dev/console
 `;
 
-const doneScript = (reported: string[]) => `#!/bin/sh
+const doneScript = (reported: string[], chains: string[]) => `#!/bin/sh
 # sysprep bench: report the boot's timestamps on the console, then power off
 read up rest < /proc/uptime
 {
@@ -37,6 +40,20 @@ read up rest < /proc/uptime
   printf 'SYSPREP-BENCH-MANAGER userspace=%s failed=%s\\n' "$(systemctl show -P UserspaceTimestampMonotonic)" "$(systemctl list-units --state=failed --plain --no-legend | awk '{print $1}' | tr '\\n' ',')"
   echo "SYSPREP-BENCH-DONE uptime=$up"
 } > /dev/console 2>&1
+# the critical chains once the boot has finished (systemd-analyze refuses before), from a unit of
+# their own: this one is part of the boot
+${chains.length ? 'systemd-run --no-block --quiet --unit=sysprep-bench-chain /usr/local/lib/sysprep-bench/chain && exit 0' : ''}
+systemctl --no-block poweroff
+`;
+
+const chainScript = (chains: string[]) => `#!/bin/sh
+# sysprep bench: the critical chains of the finished boot on the console, then power off
+i=0
+while [ $i -lt 300 ]; do
+  case $(systemctl is-system-running 2>/dev/null) in running|degraded) break ;; esac
+  sleep 0.2; i=$((i + 1))
+done
+systemd-analyze critical-chain --no-pager ${chains.join(' ')} 2>&1 | sed 's/^/SYSPREP-BENCH-CHAIN /' > /dev/console
 systemctl --no-block poweroff
 `;
 
@@ -55,7 +72,8 @@ WantedBy=multi-user.target
 /** Install the two marker units (and their scripts) in the root, enabled. */
 export function installMarkers(root: string, m: Markers): void {
   writeFile(root, 'usr/local/lib/sysprep-bench/ready', readyScript(), 0o755);
-  writeFile(root, 'usr/local/lib/sysprep-bench/done', doneScript(m.reported), 0o755);
+  writeFile(root, 'usr/local/lib/sysprep-bench/done', doneScript(m.reported, m.chains ?? []), 0o755);
+  writeFile(root, 'usr/local/lib/sysprep-bench/chain', chainScript(m.chains ?? []), 0o755);
   writeFile(root, 'etc/systemd/system/sysprep-bench-ready.service',
     unit('sysprep bench: multi-user reached and first-boot work done', ['multi-user.target', ...m.readyAfter].join(' '), 'ready'));
   writeFile(root, 'etc/systemd/system/sysprep-bench-done.service',
@@ -78,7 +96,7 @@ export interface UnitTimes {
 }
 
 /** The done marker's report, read from the serial console. */
-export function parseUnits(serial: string): { units: Record<string, UnitTimes>; userspace: number | null; failed: string[] } {
+export function parseUnits(serial: string): { units: Record<string, UnitTimes>; userspace: number | null; failed: string[]; chain: string[] } {
   const units: Record<string, UnitTimes> = {};
   const sec = (s: string | undefined) => (s && /^\d+$/.test(s) && s !== '0' ? Number(s) / 1e6 : null);
   for (const m of serial.matchAll(/SYSPREP-BENCH-UNIT (\S+) (\d*) (\d*) ([a-z]*) ?(\d*)/g)) {
@@ -87,7 +105,9 @@ export function parseUnits(serial: string): { units: Record<string, UnitTimes>; 
     units[m[1]!] = { start: sec(m[2]), active: sec(m[3]), state: m[4] ?? '', cpu };
   }
   const mgr = /SYSPREP-BENCH-MANAGER userspace=(\d*) failed=(\S*)/.exec(serial);
-  return { units, userspace: sec(mgr?.[1]), failed: (mgr?.[2] ?? '').split(',').filter(Boolean) };
+  // the critical chains, without the console's carriage returns and the tree's decoration
+  const chain = [...serial.matchAll(/SYSPREP-BENCH-CHAIN (.*)/g)].map((m) => m[1]!.replace(/\r$/, '')).filter((l) => !/^(The time|The time when|$)/.test(l));
+  return { units, userspace: sec(mgr?.[1]), failed: (mgr?.[2] ?? '').split(',').filter(Boolean), chain };
 }
 
 export interface TimedBoot {
@@ -102,6 +122,8 @@ export interface TimedBoot {
   userspace: number | null;
   units: Record<string, UnitTimes>;
   failedUnits: string[];
+  /** systemd-analyze critical-chain of the units the markers name (its lines) */
+  chain: string[];
   /** wall seconds until qemu exited */
   qemuSeconds: number;
   /** 1-minute load average on the host when qemu started */
@@ -139,7 +161,7 @@ export async function timedBoot(b: BootSpec): Promise<TimedBoot> {
   }
   const result = await guest.done;
   const problems = result.exited ? [] : [`the guest did not power off by itself (timed out: ${result.timedOut})`];
-  const { units, userspace, failed } = parseUnits(guest.serial());
+  const { units, userspace, failed, chain } = parseUnits(guest.serial());
   return {
     wallReady: ready.wall,
     uptimeReady: Number(ready.m[1]),
@@ -148,6 +170,7 @@ export async function timedBoot(b: BootSpec): Promise<TimedBoot> {
     userspace,
     units,
     failedUnits: failed,
+    chain,
     qemuSeconds: result.seconds,
     loadAverage,
     problems,

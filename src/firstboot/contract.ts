@@ -28,33 +28,41 @@ export interface OpSpec {
   /** a group of arguments repeated after the fixed ones (zero or more times, or at least once with `restMin: 1`) */
   readonly rest?: readonly string[];
   readonly restMin?: 0 | 1;
+  /**
+   * Run again after a power loss, it leaves the same result (it writes what it writes again, checks
+   * before it creates): its step's record need not reach the disk before the next step starts (one
+   * sync at the phase's state change covers it). A step of any other op (a command, the agent, a
+   * question answered on the console) is recorded on the disk before the next one starts, so that it
+   * is never done twice.
+   */
+  readonly repeatable?: true;
 }
 
 /** Every operation of the runner (runner.bash, `op_NAME() { # ARGS`): what a plan step may call. */
 export const OPS = {
-  op_log: { args: ['level', 'message'] },
-  op_set_state: { args: ['state'] },
-  op_hostname: { args: ['name', 'why'] },
+  op_log: { args: ['level', 'message'], repeatable: true },
+  op_set_state: { args: ['state'], repeatable: true },
+  op_hostname: { args: ['name', 'why'], repeatable: true },
   op_hostname_generated: { args: ['prefix', 'why'] },
-  op_chassis: { args: ['chassis', 'why'] },
-  op_timezone: { args: ['iana', 'why'] },
-  op_locale: { args: ['locale', 'why'], optional: ['language', 'compiled'] },
-  op_keyboard: { args: ['layout', 'variant', 'why'] },
-  op_account: { args: ['name', 'full-name', 'groups'] },
-  op_passwords: { args: [], rest: ['user', 'password'] },
+  op_chassis: { args: ['chassis', 'why'], repeatable: true },
+  op_timezone: { args: ['iana', 'why'], repeatable: true },
+  op_locale: { args: ['locale', 'why'], optional: ['language', 'compiled'], repeatable: true },
+  op_keyboard: { args: ['layout', 'variant', 'why'], repeatable: true },
+  op_account: { args: ['name', 'full-name', 'groups'], repeatable: true },
+  op_passwords: { args: [], rest: ['user', 'password'], repeatable: true },
   op_first_user: { args: ['name', 'full-name', 'groups'] },
-  op_autologon: { args: ['user', 'count'] },
-  op_first_logon_commands: { args: [], rest: ['order', 'description', 'command'] },
-  op_copy_profile: { args: [] },
-  op_write_file: { args: ['path', 'mode', 'content'] },
+  op_autologon: { args: ['user', 'count'], repeatable: true },
+  op_first_logon_commands: { args: [], rest: ['order', 'description', 'command'], repeatable: true },
+  op_copy_profile: { args: [], repeatable: true },
+  op_write_file: { args: ['path', 'mode', 'content'], repeatable: true },
   op_run_sync: { args: ['pass', 'order', 'willreboot', 'label', 'command'], optional: ['user'] },
   op_run_async: { args: ['pass', 'order', 'label', 'command'], optional: ['user'] },
   op_external: { args: ['id', 'source', 'timeout', 'mode', 'command'], rest: ['args'] },
   op_wait_host_keys: { args: [] },
   op_agent: { args: [], rest: ['args'], restMin: 1 },
-  op_install_cache: { args: ['file', 'message'] },
+  op_install_cache: { args: ['file', 'message'], repeatable: true },
   op_power: { args: ['action', 'why'] },
-  op_logon_pending: { args: [] },
+  op_logon_pending: { args: [], repeatable: true },
   op_interactive_oobe: { args: [], rest: ['page'], restMin: 1 },
   op_generalize: { args: ['mode', 'shutdown'] },
 } as const satisfies Record<`op_${string}`, OpSpec>;
@@ -227,7 +235,7 @@ export function renderRunnerConstants(): string {
   const vars = runnerConstants();
   const ops = (Object.keys(OPS) as OpName[]).map((op) => {
     const { min, max, group } = opArity(op);
-    return `  [${op}]='${min} ${max} ${group}'`;
+    return `  [${op}]='${min} ${max} ${group} ${'repeatable' in OPS[op] ? 1 : 0}'`;
   });
   return [
     CONSTANTS_BEGIN,
@@ -240,6 +248,7 @@ export function renderRunnerConstants(): string {
     `readonly CLOUD_DMI_RULES=(${CLOUD_DMI_RULES.map(q).join(' ')})`,
     `readonly PROBE_SKIP_MAJORS=(${PROBE_SKIP_MAJORS.join(' ')})`,
     '# the operations a plan step may call: MIN MAX GROUP (argument counts; MAX -1: extra arguments in GROUPs)',
+    '# REPEATABLE (1: run again after a power loss it leaves the same result; its step is not synced on its own)',
     'declare -rA OP_ARITY=(',
     ...ops,
     ')',

@@ -313,9 +313,11 @@ describe('the runner fails loudly and never hangs (chroot)', { concurrency: fals
       assert.match(read(root, `${STATE}/State.ini`), /GENERALIZE_RESEAL_TO_OOBE/);
       fs.rmSync(steps, { force: true });
       attempt(() => fs.mkdirSync(steps), () => fs.rmdirSync(steps), /could not start the step record \/var\/lib\/sysprep\/state\/firstboot\.steps/);
-      // the record of a finished step: sync fails for it alone
+      // the record of a finished step that must not run twice (a RunSynchronous command): sync fails
+      // for it alone. The host name's step before it is repeatable (OPS): its record is not synced on
+      // its own, so the first record synced is the command's.
       write(root, '/usr/local/sbin/sync', `#!/bin/sh\n[ "$*" = "-- ${STATE}/firstboot.steps" ] && exit 1\nexec /bin/sync "$@"\n`, 0o755);
-      attempt(() => {}, () => fs.rmSync(path.join(root, 'usr/local/sbin/sync')), /could not record step hostname as done in \/var\/lib\/sysprep\/state\/firstboot\.steps/);
+      attempt(() => {}, () => fs.rmSync(path.join(root, 'usr/local/sbin/sync')), /could not record step specialize:run:1 as done in \/var\/lib\/sysprep\/state\/firstboot\.steps/);
       // the image state: its directory is read-only to the rename (a directory where the file goes)
       fs.rmSync(marker, { force: true });
       fs.rmSync(steps, { force: true });

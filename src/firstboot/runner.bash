@@ -84,32 +84,33 @@ readonly CONFIG_DRIVE_LABELS=(cidata CIDATA config-2 CONFIG-2)
 readonly CLOUD_DMI_RULES=('ec2 sys_vendor = Amazon EC2' 'ec2 bios_vendor = Amazon EC2' 'ec2 product_uuid ^ ec2' 'openstack product_name = OpenStack Nova' 'openstack product_name = OpenStack Compute' 'openstack chassis_asset_tag = OpenStack Nova' 'openstack chassis_asset_tag = OpenTelekomCloud' 'gce product_name = Google Compute Engine' 'gce bios_vendor = Google')
 readonly PROBE_SKIP_MAJORS=(1 2)
 # the operations a plan step may call: MIN MAX GROUP (argument counts; MAX -1: extra arguments in GROUPs)
+# REPEATABLE (1: run again after a power loss it leaves the same result; its step is not synced on its own)
 declare -rA OP_ARITY=(
-  [op_log]='2 2 1'
-  [op_set_state]='1 1 1'
-  [op_hostname]='2 2 1'
-  [op_hostname_generated]='2 2 1'
-  [op_chassis]='2 2 1'
-  [op_timezone]='2 2 1'
-  [op_locale]='2 4 1'
-  [op_keyboard]='3 3 1'
-  [op_account]='3 3 1'
-  [op_passwords]='0 -1 2'
-  [op_first_user]='3 3 1'
-  [op_autologon]='2 2 1'
-  [op_first_logon_commands]='0 -1 3'
-  [op_copy_profile]='0 0 1'
-  [op_write_file]='3 3 1'
-  [op_run_sync]='5 6 1'
-  [op_run_async]='4 5 1'
-  [op_external]='5 -1 1'
-  [op_wait_host_keys]='0 0 1'
-  [op_agent]='1 -1 1'
-  [op_install_cache]='2 2 1'
-  [op_power]='2 2 1'
-  [op_logon_pending]='0 0 1'
-  [op_interactive_oobe]='1 -1 1'
-  [op_generalize]='2 2 1'
+  [op_log]='2 2 1 1'
+  [op_set_state]='1 1 1 1'
+  [op_hostname]='2 2 1 1'
+  [op_hostname_generated]='2 2 1 0'
+  [op_chassis]='2 2 1 1'
+  [op_timezone]='2 2 1 1'
+  [op_locale]='2 4 1 1'
+  [op_keyboard]='3 3 1 1'
+  [op_account]='3 3 1 1'
+  [op_passwords]='0 -1 2 1'
+  [op_first_user]='3 3 1 0'
+  [op_autologon]='2 2 1 1'
+  [op_first_logon_commands]='0 -1 3 1'
+  [op_copy_profile]='0 0 1 1'
+  [op_write_file]='3 3 1 1'
+  [op_run_sync]='5 6 1 0'
+  [op_run_async]='4 5 1 0'
+  [op_external]='5 -1 1 0'
+  [op_wait_host_keys]='0 0 1 0'
+  [op_agent]='1 -1 1 0'
+  [op_install_cache]='2 2 1 1'
+  [op_power]='2 2 1 0'
+  [op_logon_pending]='0 0 1 1'
+  [op_interactive_oobe]='1 -1 1 0'
+  [op_generalize]='2 2 1 0'
 )
 # --- END GENERATED CONSTANTS ---
 export PATH=$SAFE_PATH
@@ -151,8 +152,8 @@ op_log() { # LEVEL MESSAGE: a note the planner left (an unknown time zone, a gro
 # Both files exist from a pass's start, as Windows keeps them: an empty setuperr.log means no problem.
 open_logs() {
   local dir
+  [[ -d $PANTHER && -d $UNATTEND_GC ]] || mkdir -p "$PANTHER" "$UNATTEND_GC"
   for dir in "$PANTHER" "$UNATTEND_GC"; do
-    [[ -d $dir ]] || mkdir -p "$dir"
     : >>"$dir/setupact.log"
     : >>"$dir/setuperr.log"
   done
@@ -167,11 +168,12 @@ say() { printf 'sysprep: %s\r\n' "$1"; }
 now_iso() { printf -v NOW '%(%Y-%m-%dT%H:%M:%S%z)T' -1; }
 # seconds since this runner started, to a tenth
 readonly STARTED=${EPOCHREALTIME:-0}
-elapsed() {
+elapsed() { local e; elapsed_into e && printf "%s" "$e"; }
+elapsed_into() { # VAR: no subshell (each fork costs tens of milliseconds of CPU under emulation)
   local now=${EPOCHREALTIME:-0} a b
   a=${STARTED/[.,]/} b=${now/[.,]/}
   local d=$(((10#$b - 10#$a) / 100000))
-  printf '%d.%d' $((d / 10)) $((d % 10))
+  printf -v "$1" '%d.%d' $((d / 10)) $((d % 10))
 }
 
 # ------------------------------------------------------------------------------------------------
@@ -203,16 +205,20 @@ write_file() { # PATH CONTENT [MODE]
     printf '%s' "$content" >"$tmp" || { rm -f -- "$tmp"; return 1; }
   fi
   mv -f -- "$tmp" "$path" || { rm -f -- "$tmp"; return 1; }
+  WRITTEN+=("$path")
 }
+# the files this phase wrote: on the disk with the next state change (op_set_state), in one sync
+declare -a WRITTEN=()
 
 # The image state, written as src/core/state.ts writes it: temporary file, fsync, rename.
 # Read as src/system/state.ts reads it (parseIni, readImageState): lines trimmed, ; and # comments,
 # [sections], the last ImageState of [State] wins, one pair of quotes stripped; no file is a
 # never-sealed image (COMPLETE), anything else that is not a known state is UNDEPLOYABLE.
-read_state() {
-  local line section='' key value state=''
+read_state() { local s; read_state_into s && printf "%s" "$s"; }
+read_state_into() { # VAR: no subshell (its locals are __-named: VAR is the caller's)
+  local line section='' key value __state=''
   if [[ ! -e $STATE_INI ]]; then
-    printf 'IMAGE_STATE_COMPLETE'
+    printf -v "$1" 'IMAGE_STATE_COMPLETE'
     return 0
   fi
   if [[ -f $STATE_INI && -r $STATE_INI ]]; then
@@ -231,23 +237,28 @@ read_state() {
       key=${key%"${key##*[![:space:]]}"}
       value=${value#"${value%%[![:space:]]*}"}
       [[ ${#value} -ge 2 && $value == \"*\" ]] && value=${value:1:${#value}-2}
-      [[ $key == ImageState ]] && state=$value
+      [[ $key == ImageState ]] && __state=$value
     done <"$STATE_INI"
   fi
-  case $state in
+  case $__state in
   IMAGE_STATE_COMPLETE | IMAGE_STATE_UNDEPLOYABLE | IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE | IMAGE_STATE_GENERALIZE_RESEAL_TO_AUDIT | \
-    IMAGE_STATE_SPECIALIZE_RESEAL_TO_OOBE | IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT) printf '%s' "$state" ;;
-  *) printf 'IMAGE_STATE_UNDEPLOYABLE' ;;
+    IMAGE_STATE_SPECIALIZE_RESEAL_TO_OOBE | IMAGE_STATE_SPECIALIZE_RESEAL_TO_AUDIT) printf -v "$1" '%s' "$__state" ;;
+  *) printf -v "$1" 'IMAGE_STATE_UNDEPLOYABLE' ;;
   esac
 }
+# The files the phase wrote so far and its step record reach the disk with the new state's file, in
+# the one sync before the rename.
 op_set_state() { # STATE
-  local tmp=$STATE_INI.sysprep-$$
+  local tmp=$STATE_INI.sysprep-$$ f
+  local -a also=()
+  for f in "${WRITTEN[@]}" "$STEPS"; do [[ -f $f ]] && also+=("$f"); done
   if ! { [[ -d $STATE_DIR ]] || mkdir -p "$STATE_DIR"; } ||
-    ! { printf '[State]\nImageState="%s"\n' "$1" >"$tmp" && sync -- "$tmp" && mv -f -- "$tmp" "$STATE_INI"; }; then
+    ! { printf '[State]\nImageState="%s"\n' "$1" >"$tmp" && sync -- "${also[@]}" "$tmp" && mv -f -- "$tmp" "$STATE_INI"; }; then
     rm -f -- "$tmp" 2>/dev/null
     ERR="could not write the image state $1 to $STATE_INI"
     return 1
   fi
+  WRITTEN=()
 }
 
 # ------------------------------------------------------------------------------------------------
@@ -271,21 +282,23 @@ new_steps() { # PHASE TARGET
   printf '%s %s %s\n' "$1" "$2" "$NOW" >"$STEPS" || { ERR="could not start the step record $STEPS"; return 1; }
 }
 # The record the resume depends on reaches the disk before the next step starts (a step done but not
-# recorded would be done twice after a power loss); a record that cannot be written ends the phase.
-mark_done() {
+# recorded would be done twice after a power loss), unless its op is repeatable (OP_ARITY): then the
+# next sync takes it along (a later step's, or the state change's). A record that cannot be written
+# ends the phase.
+mark_done() { # ID [REPEATABLE]
   now_iso
   STEPS_DONE[$1]=$NOW
-  if ! { printf '%s %s\n' "$1" "$NOW" >>"$STEPS" && sync -- "$STEPS"; }; then
+  if ! { printf '%s %s\n' "$1" "$NOW" >>"$STEPS" && { [[ ${2:-0} == 1 ]] || sync -- "$STEPS"; }; }; then
     fail "${PHASE:-firstboot}" "could not record step $1 as done in $STEPS"
   fi
 }
 
 # Is OP an operation of the runner's table (OP_ARITY, from src/firstboot/contract.ts), and does COUNT
 # arguments fit it? Nothing else is ever called by a plan or `firstboot do`.
-known_op() { # OP COUNT
+known_op() { # OP COUNT (sets OP_REPEATABLE)
   local op=$1 count=$2 min max group
   [[ $op == op_* && -n ${OP_ARITY[$op]:-} ]] && declare -F "$op" >/dev/null || return 1
-  read -r min max group <<<"${OP_ARITY[$op]}"
+  read -r min max group OP_REPEATABLE <<<"${OP_ARITY[$op]}"
   ((count >= min)) || return 1
   if ((max >= 0)); then ((count <= max)); else (((count - min) % group == 0)); fi
 }
@@ -293,7 +306,7 @@ known_op() { # OP COUNT
 # Run a step unless it is recorded as done. An op fails by returning non-zero with $ERR set; the
 # RunSynchronous codes ask for a restart (the record reaches the disk first).
 step() { # ID OP [ARGS...]
-  local id=$1 rc
+  local id=$1 rc repeatable
   shift
   if ! known_op "${1:-}" $(($# - 1)); then
     ERR="$id: no operation ${1:-} with $(($# - 1)) arguments"
@@ -303,12 +316,13 @@ step() { # ID OP [ARGS...]
     log_info "$id: already done before the interruption"
     return 0
   fi
+  repeatable=$OP_REPEATABLE
   ERR=''
   CURRENT_STEP=$id # named when the phase stops unexpectedly (on_exit)
   "$@"
   rc=$?
   case $rc in
-  0) mark_done "$id" ;;
+  0) mark_done "$id" "$repeatable" ;;
   "$RC_REBOOT_AFTER") mark_done "$id" && sync "$STEPS" ;;
   "$RC_REBOOT_AGAIN") sync "$STEPS" ;;
   *) [[ -n $ERR ]] || ERR="$id failed (exit code $rc)" ;;
@@ -463,7 +477,7 @@ phase_host_keys() {
     shift 2
     [[ -e $file ]] && continue
     tmp=${file%/*}/.${file##*/}.sysprep-$$
-    rm -f -- "$tmp" "$tmp.pub"
+    [[ ! -e $tmp && ! -e $tmp.pub ]] || rm -f -- "$tmp" "$tmp.pub"
     if ! ssh-keygen -q -N '' -t "$type" -C "root@${host_name:-localhost}" -f "$tmp" </dev/null >/dev/null; then
       rm -f -- "$tmp" "$tmp.pub"
       fail ssh-host-keys "ssh-keygen -t $type failed"
@@ -471,7 +485,7 @@ phase_host_keys() {
     pending+=("$tmp" "$file")
   done
   local took
-  took=$(elapsed)
+  elapsed_into took
   # the keys name the clone, as Debian's and cloud-init's do (root@HOST). The unit starts beside
   # specialize, whose first step writes the name: the plan's name is used when the seal knew it
   # (ComputerName), and the comment corrected when specialize chose another (a generated name, an
@@ -483,6 +497,7 @@ phase_host_keys() {
     sleep 0.1
   done
   read -r host </etc/hostname 2>/dev/null || host=localhost
+  local -a synced=()
   set -- "${pending[@]}"
   while (($# >= 2)); do
     tmp=$1 file=$2
@@ -490,7 +505,15 @@ phase_host_keys() {
     if [[ ${host:-localhost} != "${host_name:-localhost}" ]]; then
       ssh-keygen -q -c -C "root@$host" -P '' -f "$tmp" </dev/null >/dev/null 2>&1 || log_warn "ssh-host-keys: the comment of $file stays root@localhost"
     fi
-    if ! { sync -- "$tmp" "$tmp.pub" && mv -f -- "$tmp.pub" "$file.pub" && mv -f -- "$tmp" "$file"; }; then
+    synced+=("$tmp" "$tmp.pub")
+  done
+  # every new key on the disk (one sync), then each renamed into place, its .pub first
+  ((${#synced[@]} == 0)) || sync -- "${synced[@]}" || fail ssh-host-keys "could not write the new keys to the disk"
+  set -- "${pending[@]}"
+  while (($# >= 2)); do
+    tmp=$1 file=$2
+    shift 2
+    if ! { mv -f -- "$tmp.pub" "$file.pub" && mv -f -- "$tmp" "$file"; }; then
       fail ssh-host-keys "could not write $file"
     fi
     made+=("$file")
@@ -508,8 +531,10 @@ phase_host_keys() {
     if [[ -n $host && $host != "$running" ]]; then printf '%s' "$host" 2>/dev/null >/proc/sys/kernel/hostname || log_warn "could not set the running host name"; fi
     make_package_keys
   fi
-  rm -f -- "$HOST_KEYS_DONE"
-  rm -f -- "$HOST_KEYS_PENDING" || fail ssh-host-keys "could not remove $HOST_KEYS_PENDING"
+  # the record of the packages' keys goes with the marker (one rm, in this order)
+  local -a gone=()
+  [[ -e $HOST_KEYS_DONE ]] && gone+=("$HOST_KEYS_DONE")
+  rm -f -- "${gone[@]}" "$HOST_KEYS_PENDING" || fail ssh-host-keys "could not remove $HOST_KEYS_PENDING"
   phase_done
 }
 
@@ -1338,8 +1363,10 @@ gave_up_main() { # PHASE
 
 # The end of a phase that did all its work: what counted its failures goes.
 phase_done() {
+  local file
   RUNNING=''
-  rm -f -- "$(failures_file)" 2>/dev/null
+  printf -v file '%s/%s.failures' "$STATE_DIR" "${PHASE:-firstboot}"
+  [[ ! -e $file ]] || rm -f -- "$file" 2>/dev/null
 }
 
 # Run the loaded plan's steps and its finish. A restart asked for by a command ends the phase here;
@@ -1363,7 +1390,7 @@ phase_specialize() {
   PHASE=specialize
   open_logs
   RUNNING=specialize
-  state=$(read_state)
+  read_state_into state
   if [[ $state == IMAGE_STATE_UNDEPLOYABLE && -e $SPECIALIZE_MARKER ]] && load_steps specialize; then
     resuming=1
     target=$STEPS_TARGET
@@ -1377,21 +1404,26 @@ phase_specialize() {
     return 0
   fi
   banner
+  local then=OOBE
+  [[ $target == audit ]] && then='audit mode'
   if ((resuming)); then
-    log_info "[windeploy] specialize pass resumed after an interruption; then $([[ $target == audit ]] && echo 'audit mode' || echo OOBE)"
+    log_info "[windeploy] specialize pass resumed after an interruption; then $then"
   else
-    log_info "[windeploy] specialize pass started; then $([[ $target == audit ]] && echo 'audit mode' || echo OOBE)"
+    log_info "[windeploy] specialize pass started; then $then"
     new_steps specialize "$target" || fail specialize "$ERR"
   fi
-  # the marker and the record on the disk before the state says a phase is under way
-  { printf '%s\n' "$target" >"$SPECIALIZE_MARKER" && sync -- "$SPECIALIZE_MARKER" "$STEPS"; } ||
+  # the marker and the record on the disk before the state says a phase is under way (the state
+  # change's sync takes them along)
+  { printf '%s\n' "$target" >"$SPECIALIZE_MARKER" && WRITTEN+=("$SPECIALIZE_MARKER"); } ||
     fail specialize "could not write the marker $SPECIALIZE_MARKER"
   op_set_state IMAGE_STATE_UNDEPLOYABLE || fail specialize "$ERR"
   load_plan specialize "$resuming" || fail specialize "$ERR"
   run_plan specialize
   # systemd's first-boot presets were applied (or not) when it started: the guard's work is done
   rm -f -- "$SPECIALIZE_MARKER" "$PLAN_DIR/specialize.plan" "$PRESET_GUARD"
-  log_info "specialize pass complete in $(elapsed) s; image state $(read_state)"
+  elapsed_into ELAPSED
+  read_state_into state
+  log_info "specialize pass complete in $ELAPSED s; image state $state"
   phase_done
 }
 
@@ -1400,7 +1432,7 @@ phase_oobe() {
   PHASE=oobe
   open_logs
   RUNNING=oobe
-  state=$(read_state)
+  read_state_into state
   if [[ $state == IMAGE_STATE_UNDEPLOYABLE && -e $OOBE_MARKER ]] && load_steps oobe; then
     resuming=1
   elif [[ $state != IMAGE_STATE_SPECIALIZE_RESEAL_TO_OOBE ]]; then
@@ -1409,16 +1441,21 @@ phase_oobe() {
       printf '\r\nsysprep: this machine is not set up: a first-boot pass failed (see %s/setuperr.log)\r\n' "$PANTHER"
     return 0
   fi
-  log_info "[windeploy] oobeSystem pass $( ((resuming)) && echo resumed || echo started)"
+  local how=started
+  ((resuming)) && how=resumed
+  log_info "[windeploy] oobeSystem pass $how"
   ((resuming)) || new_steps oobe oobe || fail oobe "$ERR"
-  { printf 'oobe\n' >"$OOBE_MARKER" && sync -- "$OOBE_MARKER" "$STEPS"; } || fail oobe "could not write the marker $OOBE_MARKER"
+  { printf 'oobe\n' >"$OOBE_MARKER" && WRITTEN+=("$OOBE_MARKER"); } || fail oobe "could not write the marker $OOBE_MARKER"
   op_set_state IMAGE_STATE_UNDEPLOYABLE || fail oobe "$ERR"
   load_plan oobe "$resuming" || fail oobe "$ERR"
   run_plan oobe
-  log_info "oobeSystem pass done in $(elapsed) s"
-  rm -f -- "$OOBE_MARKER" "$STEPS" "$PLAN_DIR/oobe.plan"
-  # set up: nothing of the first boot is left to plan (audit mode keeps its host-keys list)
-  if [[ $(read_state) == IMAGE_STATE_COMPLETE ]]; then rm -f -- "$PLAN_DIR"/*; fi
+  elapsed_into ELAPSED
+  log_info "oobeSystem pass done in $ELAPSED s"
+  # set up: nothing of the first boot is left to plan (audit mode keeps its host-keys list); one rm
+  local -a gone=("$OOBE_MARKER" "$STEPS" "$PLAN_DIR/oobe.plan")
+  read_state_into state
+  [[ $state == IMAGE_STATE_COMPLETE ]] && gone+=("$PLAN_DIR"/*)
+  rm -f -- "${gone[@]}"
   phase_done
 }
 

@@ -29,6 +29,7 @@
 import { spawnSync } from 'node:child_process';
 import * as nodefs from 'node:fs';
 import * as path from 'node:path';
+import { driverPathAdvice, driverPathCandidates, isWindowsPath } from '../answer-file/driver-paths.js';
 import { describeError, environmentError, SysprepError, usageError } from '../model/errors.js';
 import type { RootFs } from '../rootfs/rootfs.js';
 import { runInTarget } from './chroot.js';
@@ -815,4 +816,59 @@ export function listDrivers(fs: RootFs): DriversList {
     loadAtBoot: [...load],
     added: readDriversRecord(fs),
   };
+}
+
+// ------------------------------------------------------------------------------------------------
+// DriverPaths (answer files)
+
+export interface DriverPathEntry {
+  key: string;
+  path: string;
+}
+
+export interface ResolvedDriverPath extends DriverPathEntry {
+  /** the host path found (through the target's root for a path inside the target) */
+  found: string;
+  why: string;
+  classified: Classified;
+}
+
+/**
+ * Find and classify every DriverPaths path (answer-file/driver-paths.ts says where to look). A path
+ * found nowhere, or holding nothing sysprep can install, is bad input (exit 2) naming the setting.
+ * `answerDir` with `answerInTarget`: the answer file's directory is a path inside the target.
+ */
+export function resolveDriverPaths(
+  fs: RootFs,
+  entries: readonly DriverPathEntry[],
+  options: { answerDir?: string; answerInTarget: boolean; offline: boolean; label: string },
+): ResolvedDriverPath[] {
+  const out: ResolvedDriverPath[] = [];
+  for (const e of entries) {
+    const setting = `${options.label}: DriverPaths/PathAndCredentials[${e.key}]/Path "${e.path}"`;
+    if (isWindowsPath(e.path)) throw usageError(`${setting}: ${driverPathAdvice(e.path)}`);
+    const candidates = driverPathCandidates(e.path, { ...(options.answerDir !== undefined ? { answerDir: options.answerDir } : {}), offline: options.offline && !options.answerInTarget })
+      .map((c) => (options.answerInTarget && c.why === 'relative to the answer file' ? { ...c, where: 'target' as const } : c));
+    let hit: { host: string; why: string } | undefined;
+    for (const c of candidates) {
+      const host = c.where === 'target' ? fs.resolve(c.path, true) : c.path;
+      if (nodefs.existsSync(host)) {
+        hit = { host, why: `${c.path}, ${c.why}` };
+        break;
+      }
+    }
+    if (!hit) {
+      const looked = candidates.map((c) => `${c.path} (${c.why})`).join(', ') || 'nowhere (a relative path needs the answer file\'s directory)';
+      throw usageError(`${setting}: not found; looked at ${looked}: fix the path or put the drivers there`);
+    }
+    let classified: Classified;
+    try {
+      classified = classifyPath(hit.host);
+    } catch (err) {
+      if (err instanceof SysprepError) throw new SysprepError(err.kind, `${setting}: ${err.message}`);
+      throw err;
+    }
+    out.push({ ...e, found: hit.host, why: hit.why, classified });
+  }
+  return out;
 }

@@ -427,6 +427,8 @@ class Session {
   private readonly changedFirmware = new Set<string>();
   private readonly recorded = new Set<string>();
   private policyWritten = false;
+  /** kernels whose initramfs the packages' own triggers rebuilt, with nothing changed since */
+  private readonly freshInitramfs = new Set<string>();
 
   constructor(private readonly fs: RootFs, private readonly options: AddOptions) {}
 
@@ -524,7 +526,12 @@ class Session {
       }
     }
     const newTrees = driverTreeSnapshot(fs);
-    for (const p of recordDifferences(fs, trees, newTrees, this.recorded)) this.noteModulePath(p);
+    for (const p of recordDifferences(fs, trees, newTrees, this.recorded)) {
+      this.noteModulePath(p);
+      // a package's trigger rebuilt an initramfs (initramfs-tools does for firmware and modules)
+      const k = installedKernels(fs).find((kv) => p === initramfsFile(fs, kv));
+      if (k) this.freshInitramfs.add(k);
+    }
     for (const n of changedPkgs) for (const p of dpkgFiles(fs, n)) this.noteModulePath(p);
     this.log(`installed or upgraded ${changedPkgs.join(', ') || 'nothing (already installed)'}`);
     for (const { item, source } of items) this.result.added.push({ path: source, kind: 'package', what: describeItem(item), kernels: [] });
@@ -563,6 +570,7 @@ class Session {
   }
 
   module(item: ModuleItem, kernels: string[], source: string): void {
+    this.freshInitramfs.clear();
     const fs = this.fs;
     const file = path.basename(item.file);
     for (const k of kernels) {
@@ -575,6 +583,7 @@ class Session {
   }
 
   dkms(item: DkmsItem, kernels: string[], source: string): void {
+    this.freshInitramfs.clear();
     const fs = this.fs;
     const dest = `/usr/src/${item.name}-${item.version}`;
     fs.makeDirectory(dest, 0o755);
@@ -610,6 +619,7 @@ class Session {
   }
 
   firmware(item: FirmwareItem, source: string): void {
+    this.freshInitramfs.clear();
     for (const f of item.files) {
       const target = `/lib/firmware/${f.rel}`;
       this.fs.makeDirectory(path.posix.dirname(target), 0o755);
@@ -622,6 +632,7 @@ class Session {
   /** modules-load.d and the initramfs tool's module list name the added modules. */
   loadAtBoot(names: string[]): void {
     if (!names.length) return;
+    this.freshInitramfs.clear();
     const fs = this.fs;
     const addLines = (file: string, lines: string[], header: string) => {
       const old = fs.readText(file);
@@ -666,6 +677,10 @@ class Session {
       why.push(...[...this.changedFirmware].filter((f) => carried.has(`firmware:${f}`)).map((f) => `firmware ${f}`));
       if (!why.length) continue;
       this.result.initramfs.push(k);
+      if (this.freshInitramfs.has(k)) {
+        this.log(`the initramfs of ${k} carries ${why.join(', ')}; the packages' own triggers rebuilt it already`);
+        continue;
+      }
       if (!t) {
         this.result.notes.push(`kernel ${k}: its initramfs carries ${why.join(', ')}, but the target has no initramfs tool sysprep knows: rebuild it by hand`);
         continue;

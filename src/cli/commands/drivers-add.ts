@@ -10,7 +10,7 @@ import { PATHS } from '../../model/paths.js';
 import { withImage } from '../../image/disk-image.js';
 import type { Change } from '../../rootfs/rootfs.js';
 import { openTarget, requireRoot } from '../../seal/run.js';
-import { addDrivers, classifyPath, type AddResult } from '../../system/drivers.js';
+import { addDrivers, checkAgainstTarget, classifyPath, type AddResult } from '../../system/drivers.js';
 import { TargetLock } from '../../system/lock.js';
 import { PantherLog } from '../../system/panther.js';
 import { rejectOptions, type ParsedArgs } from '../args.js';
@@ -35,6 +35,8 @@ export async function driversAddCommand(args: ParsedArgs): Promise<number> {
 function apply(root: string, o: { dryRun: boolean; json: boolean; loadAtBoot: boolean; target: string }, classified: ReturnType<typeof classifyPath>[]): number {
   const target = openTarget(root, o.dryRun);
   const { fs } = target;
+  // refusals (a package format, a module's kernel, no dkms) before the lock: nothing changed
+  checkAgainstTarget(fs, classified);
   const lock = new TargetLock(fs);
   lock.acquire();
   const log = new PantherLog(fs, PATHS.sysprepPanther, 'DRVADD');

@@ -21,13 +21,16 @@ test('a filled auditSystem pass (and every other sysprep pass) checks valid', ()
     'AuditComputerName: applies',
     'ExtendOSPartition: applies',
     'Reseal: applies',
-    'DriverPaths/PathAndCredentials[keyValue=1]: ignored',
+    'DriverPaths/PathAndCredentials[keyValue=1]: applies',
   ]);
+  // DriverPaths applies (SPEC 11), but a Windows share is never found: a warning says what to do
+  assert.match(audit.settings[6]!.linux, /a Windows path: nothing is installed/);
   assert.equal(audit.settings[0]!.linux, 'sets the time zone to Etc/UTC (/etc/localtime; Windows "UTC")');
   assert.match(audit.settings[2]!.linux, /logs "root" on automatically on the console for 5 logons/);
   assert.deepEqual(brief(r), [
     'warning ignored-on-linux 42:11 specialize RunSynchronous/RunSynchronousCommand[Order=2]/Credentials',
-    'warning ignored-on-linux 84:7 auditSystem DriverPaths',
+    'warning linux-advice 86:11 auditSystem DriverPaths/PathAndCredentials[keyValue=1]/Path',
+    'warning ignored-on-linux 87:11 auditSystem DriverPaths/PathAndCredentials[keyValue=1]/Credentials',
     'warning ignored-on-linux 121:9 oobeSystem OOBE/ProtectYourPC',
   ]);
   // No secret in the report.

@@ -13,7 +13,7 @@ import { childSpec, childSpecs, componentSpec, contextOf, COMPONENTS, type Compo
 import { readPassword } from './sensitive.js';
 import { SENSITIVE_DATA_DELETED, UNATTEND_NS, type Diagnostic, type Severity } from './types.js';
 import { type AnswerPass } from '../model/passes.js';
-import { isAnswerPass, ANSWER_PASSES, SYSPREP_ANSWER_PASSES } from '../model/passes.js';
+import { isAnswerPass, ANSWER_PASSES, OFFLINE_SERVICING_SETTINGS, SYSPREP_ANSWER_PASSES } from '../model/passes.js';
 import { AnswerFileError, childElements, textOf, type XmlElement } from './xml.js';
 
 export interface SettingReport {
@@ -207,7 +207,17 @@ class Checker {
       }
       report.settingCount += leaves;
       report.components.push(...names.filter((n) => !report.components.includes(n)));
-      if (!runs) {
+      const servicedHere = pass === 'offlineServicing'
+        ? b.components.flatMap((c) => c.settings.map((s) => `${componentSpec(c.identity.name)?.short ?? c.identity.name}/${s.local}`)).filter((k) => OFFLINE_SERVICING_SETTINGS.includes(k))
+        : [];
+      if (!runs && servicedHere.length) {
+        report.runBySysprep = true;
+        const others = names.filter((n) => !/PnpCustomizationsNonWinPE$/i.test(n));
+        if (others.length) {
+          this.add('warning', 'pass-not-run', el,
+            `sysprep applies only ${OFFLINE_SERVICING_SETTINGS.map((k) => k.split('/')[1]).join(', ')} of the ${pass} pass (to an offline root or image); the settings of ${others.join(', ')} in it are ignored`, { pass });
+        }
+      } else if (!runs) {
         const what = pass === 'windowsPE' ? 'Windows Setup runs it from installation media' : 'Windows Setup or DISM runs it on an offline Windows image';
         this.add('warning', 'pass-not-run', el,
           `sysprep never runs the ${pass} pass (${what}); its ${leaves} setting${leaves === 1 ? '' : 's'} (${names.join(', ') || 'no components'}) are ignored`, { pass });
@@ -302,7 +312,10 @@ class Checker {
         this.add('error', 'wrong-pass', s,
           `${spec.short}/${s.local} is not valid in the ${pass} pass; it is valid in ${passList(sspec.passes)}: move it to <settings pass="${sspec.passes.find((p) => SYSPREP_ANSWER_PASSES.includes(p)) ?? sspec.passes[0]}">`, w);
       }
-      this.walk(s, sspec, path, { pass, runs, where: { pass, component: spec.name }, ignored: runs ? undefined : `not run by sysprep (${pass} pass)`, inUnit: false, ref: [s.local] }, report);
+      // the offlineServicing settings sysprep applies to offline roots and images (OFFLINE_SERVICING_SETTINGS)
+      const serviced = pass === 'offlineServicing' && OFFLINE_SERVICING_SETTINGS.includes(`${spec.short}/${s.local}`);
+      const walks = runs || serviced;
+      this.walk(s, sspec, path, { pass, runs: walks, where: { pass, component: spec.name }, ignored: walks ? undefined : `not run by sysprep (${pass} pass)`, inUnit: false, ref: [s.local] }, report);
       sspec = undefined;
     }
   }

@@ -24,10 +24,11 @@ process.exitCode = await unattendCheckCommand(tokenize(process.argv.slice(1)));`
 test('valid file: exit 0, per pass the settings with their Linux meaning, warnings with lines', async () => {
   const r = await run(fixture('audit-full.xml'), false);
   assert.equal(r.code, 0);
-  assert.match(r.out, /audit-full\.xml: valid: 5 passes, 57 settings, 0 errors, 3 warnings/);
+  assert.match(r.out, /audit-full\.xml: valid: 5 passes, 57 settings, 0 errors, 4 warnings/);
   assert.match(r.out, /\npass auditSystem \(line 51\): 17 settings\n/);
   assert.match(r.out, /line {3}21 {2}Shell-Setup\/ComputerName = "build-01" → sets the host name to "build-01" at first boot/);
-  assert.match(r.out, /line {3}84:7 {3}warning: DriverPaths is ignored on Linux/);
+  assert.match(r.out, /line {3}86:11 {2}warning: "\\\\fileserver\\drivers" is a Windows network share; sysprep does not mount shares/);
+  assert.match(r.out, /DriverPaths \(what each path installs\):\n {2}auditSystem \[1\] .*a Windows path: never found on Linux/);
   for (const s of ['Audit!2024', 'auto-pass', 'builder-pw', 'Deploy-Secret-7', 'Driver-Share-Secret']) assert.ok(!r.out.includes(s), s);
 });
 

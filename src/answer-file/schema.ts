@@ -7,6 +7,7 @@
  */
 import { type AnswerPass } from '../model/passes.js';
 import { childElements, textOf, type XmlElement } from './xml.js';
+import { describeDriverPath, DRIVER_PATH_RULE, driverPathAdvice } from './driver-paths.js';
 import { describeDeviceForm, describeInputLocale, describeLocale, describeTimeZone, mapWindowsGroup } from './describe.js';
 
 export type ValueRule =
@@ -485,11 +486,18 @@ export const COMPONENTS: readonly ComponentSpec[] = [
       {
         name: 'DriverPaths',
         passes: ['offlineServicing', 'auditSystem'],
-        ignored: 'Windows driver packages (.inf) cannot be installed on Linux; put kernel modules and firmware into the image instead',
         children: [{
           name: 'PathAndCredentials',
           item: { keyValue: true },
-          children: [str('Path', 259, false, { required: true }), credentials('Windows credentials are not used on Linux')],
+          linux: 'installs the Linux drivers found at Path (.deb/.rpm packages, .ko modules for the kernels they were built for, DKMS sources, firmware) with the image\'s own tools, as `sysprep drivers add` does. offlineServicing: when an offline root or image is generalized, or serviced alone (`sysprep --image FILE /unattend:FILE`, no state change); auditSystem: at the audit-mode boot. A relative Path is relative to the answer file; an absolute one is looked for inside the image, then (offline) on the servicing machine',
+          children: [
+            str('Path', 259, false, {
+              required: true,
+              value: { kind: 'string', maxLength: 259, empty: false, advise: driverPathAdvice, rule: DRIVER_PATH_RULE },
+            }),
+            credentials('Windows credentials are not used on Linux: mount the share before sysprep runs and give its Linux path'),
+          ],
+          describe: (_el, c) => describeDriverPath(c.value('Path') ?? '', c.pass),
         }],
       },
     ],

@@ -19,7 +19,7 @@ import { parseAnswerFile } from '../answer-file/reader.js';
 import { childSpec, COMPONENTS, type ComponentSpec, type SettingSpec, type ValueRule } from '../answer-file/schema.js';
 import { SENSITIVE_DATA_DELETED, UNATTEND_NS, WCM_NS } from '../answer-file/types.js';
 import { type AnswerPass } from '../model/passes.js';
-import { ANSWER_PASSES, SYSPREP_ANSWER_PASSES } from '../model/passes.js';
+import { ANSWER_PASSES, OFFLINE_SERVICING_SETTINGS, SYSPREP_ANSWER_PASSES } from '../model/passes.js';
 import { MAX_ANSWER_FILE_BYTES } from '../answer-file/xml.js';
 import { PATHS } from '../model/paths.js';
 import { CONFIG_DRIVES, CREDENTIAL_NAME, METADATA, SYSTEM_CREDENTIALS_DIR } from '../model/per-clone.js';
@@ -285,7 +285,7 @@ function passColumn(row: Row): string {
   const na = notAppliedIn(row);
   const all = na.length > 0 && na.length === passesOf(row).filter((p) => SYSPREP_ANSWER_PASSES.includes(p)).length;
   return passesOf(row).map((p) => {
-    if (!SYSPREP_ANSWER_PASSES.includes(p)) return `${p} (not run by sysprep)`;
+    if (!SYSPREP_ANSWER_PASSES.includes(p) && !(p === 'offlineServicing' && OFFLINE_SERVICING_SETTINGS.includes(key(row).split('/').slice(0, 2).join('/')))) return `${p} (not run by sysprep)`;
     if (!row.ignored && !all && na.includes(p)) return `${p} (not applied yet)`;
     return p;
   }).join(', ');
@@ -364,7 +364,7 @@ function componentTable(c: ComponentSpec): string[] {
 
 const WHEN: Readonly<Record<AnswerPass, string>> = {
   windowsPE: 'never: Windows Setup from installation media; its settings are checked, not run',
-  offlineServicing: 'never: Windows Setup servicing an offline image; its settings are checked, not run',
+  offlineServicing: 'only `DriverPaths`: when sysprep generalizes an offline root or image, or services an image alone (`sysprep --image FILE /unattend:FILE` with only offlineServicing settings, like DISM /Apply-Unattend: no state change); its other settings are checked, not run',
   generalize: '`sysprep /generalize`, on the reference machine or image: its settings steer the generalize providers or are recorded in the image state',
   specialize: 'first boot of each copy, before any login (`sysprep agent specialize`)',
   auditSystem: 'every boot in audit mode, before any login (`sysprep agent audit`), until `sysprep /oobe`',

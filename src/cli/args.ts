@@ -39,6 +39,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { name: 'record' },
   { name: 'verify', takesValue: true },
   { name: 'agent', takesValue: true },
+  { name: 'load-at-boot' },
   { name: 'help', aliases: ['h', '?'] },
   { name: 'version', aliases: ['v'] },
 ];

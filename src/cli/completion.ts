@@ -25,7 +25,10 @@ export function bashCompletion(): string {
   const opts = OPTIONS.map((o) => `--${o.name}`);
   const withValue = OPTIONS.filter((o) => o.takesValue).map((o) => `--${o.name}`);
   const words = [...new Set(Object.values(COMMANDS).flatMap((c) => (c.words.length ? [c.words[0]!] : [])))].filter((w) => !INTERNAL.includes(w)).sort();
-  const seconds = Object.values(COMMANDS).filter((c) => c.words.length === 2).map((c) => `${c.words[0]} ${c.words[1]}`);
+  // the second words of each first word, together (`drivers add`, `drivers list`: one case)
+  const byFirst = new Map<string, string[]>();
+  for (const c of Object.values(COMMANDS)) if (c.words.length === 2) byFirst.set(c.words[0]!, [...(byFirst.get(c.words[0]!) ?? []), c.words[1]!]);
+  const seconds = [...byFirst].map(([first, rest]) => `${first} ${rest.join(' ')}`);
   const providers = ['defaults', 'all', ...BUILT_IN_PROVIDERS.map((p) => p.id).sort()];
   const cases = Object.entries(VALUES).map(([name, vals]) => `    --${name}) COMPREPLY=($(compgen -W '${vals.join(' ')}' -- "$cur")); return ;;`);
   return `# bash completion for sysprep(8); generated from sysprep's option table (src/cli/completion.ts)
@@ -51,7 +54,7 @@ ${cases.join('\n')}
   fi
   if [[ $COMP_CWORD -eq 2 ]]; then
     case \${COMP_WORDS[1]} in
-${seconds.map((s) => `      ${s.split(' ')[0]}) COMPREPLY=($(compgen -W '${s.split(' ')[1]}' -- "$cur")); [[ \${#COMPREPLY[@]} -gt 0 ]] && return ;;`).join('\n')}
+${seconds.map((s) => `      ${s.split(' ')[0]}) COMPREPLY=($(compgen -W '${s.split(' ').slice(1).join(' ')}' -- "$cur")); [[ \${#COMPREPLY[@]} -gt 0 ]] && return ;;`).join('\n')}
     esac
   fi
   COMPREPLY=($(compgen -f -- "$cur"))

@@ -15,6 +15,12 @@ export const USAGE = `Usage:
                                               keys and ids no package owns, anywhere (exit 1: findings)
   sysprep providers [--root DIR] [--json]     list built-in and registered providers
   sysprep rearm     [--root DIR]              accept an upgraded OS as the image's OS
+  sysprep drivers add  [--root DIR | --image FILE] [--dry-run] [--json] [--load-at-boot] PATH…
+                                              add driver packages (.deb/.rpm), .ko modules, DKMS sources
+                                              or firmware with the target's own tools (SPEC 11)
+  sysprep drivers list [--root DIR | --image FILE] [--json]
+                                              list the target's out-of-tree modules, DKMS sources and
+                                              what drivers add added
   sysprep                                     on a terminal: the System Preparation Tool dialog
 `;
 
@@ -44,6 +50,7 @@ export const HELP_OPTIONS: readonly HelpOption[] = [
   { term: '--remove-user-accounts U,…', lines: ['user-account provider: remove only these accounts (keep wins).'] },
   { term: '--verify MODE', lines: ['/generalize ends with a verify of the sealed image: warn (the default: findings are', 'warnings), fail (findings fail the run: UNDEPLOYABLE), off; ",forget" also removes', 'the fingerprint record afterwards. See docs/verify.md.'] },
   { term: '--agent MODE', lines: ['How /generalize puts the first-boot agent into an image without the sysprep package: full (the', 'default: its Node.js runtime as it is, 83 MiB), packed (compressed, 22 MiB; a boot that needs the', 'agent unpacks it into /run/sysprep), none (the runner only, 0.1 MiB: a boot refuses what needs the', 'agent, logs why, and runs the plans made at the seal).'] },
+  { term: '--load-at-boot', lines: ['drivers add: load the added modules at every boot, from the initramfs (modules-load.d', 'and the initramfs tool\'s module list; the initramfs is rebuilt).'] },
   { term: '--help, /?', lines: ['this text.'] },
   { term: '--version', lines: ['the version.'] },
 ];

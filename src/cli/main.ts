@@ -31,6 +31,8 @@ export const COMMANDS = {
   rearm: { words: ['rearm'], load: async () => (await import('./commands/rearm.js')).rearmCommand },
   unattendCheck: { words: ['unattend', 'check'], usage: 'sysprep unattend check FILE [--json]', load: async () => (await import('./commands/unattend-check.js')).unattendCheckCommand },
   verify: { words: ['verify'], load: async () => (await import('./commands/verify.js')).verifyCommand },
+  driversAdd: { words: ['drivers', 'add'], usage: 'sysprep drivers add|list [--root DIR | --image FILE] [--dry-run] [--json] [--load-at-boot] PATH…', load: async () => (await import('./commands/drivers-add.js')).driversAddCommand },
+  driversList: { words: ['drivers', 'list'], usage: 'sysprep drivers add|list [--root DIR | --image FILE] [--dry-run] [--json] [--load-at-boot] PATH…', load: async () => (await import('./commands/drivers-list.js')).driversListCommand },
   agent: { words: ['agent'], load: async () => (await import('./commands/agent.js')).agentCommand },
 } as const satisfies Record<string, CommandEntry>;
 

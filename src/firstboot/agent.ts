@@ -8,6 +8,7 @@
  *   audit-dialog          audit mode: the System Preparation Tool dialog, at root's console login
  *   provider ID           a built-in specialize provider (TypeScript) that has work in this image
  *   extend-os-partition SIZE|max   ExtendOSPartition: grow the root partition and its file system
+ *   driver-paths BASE PATH…        DriverPaths in auditSystem: add the drivers at each path (SPEC 11)
  *   show-plan PHASE|FILE  a plan file for people, one record a line (passwords hidden); never run
  *
  *   GENERALIZE_RESEAL_TO_X --specialize--> SPECIALIZE_RESEAL_TO_X
@@ -29,6 +30,7 @@ import { parseIni, readImageState } from '../system/state.js';
 import { loadTarget } from '../system/target.js';
 import { RootFs } from '../rootfs/rootfs.js';
 import { extendOsPartition } from '../system/extend-partition.js';
+import { addDrivers, resolveDriverPaths } from '../system/drivers.js';
 import { describePlan, describePlanFile, imageFacts, IMAGE_CANDIDATES, makePlan, OOBE_PAGES, planFile, planPhases, writePlan, type OobePage } from './plan/index.js';
 import { BOOT_PHASES, stateAfterSpecialize } from '../model/image-state.js';
 import type { OpArgs, OpName } from './contract.js';
@@ -302,6 +304,30 @@ function extend(size: string | undefined): number {
   return 0;
 }
 
+/**
+ * DriverPaths in auditSystem (SPEC 11): the drivers at each path (relative ones under BASE, the answer
+ * file's directory) added to this system with its own tools, as `sysprep drivers add` does. A failure
+ * is logged (setuperr.log) and the boot goes on, as a driver Windows cannot install does not stop audit
+ * mode; the runner records the step's status.
+ */
+function driverPathsAtBoot(base: string | undefined, paths: readonly string[]): number {
+  const sys = openLog();
+  try {
+    if (!base || !paths.length) throw new Error('usage: sysprep agent driver-paths BASE PATH…');
+    const resolved = resolveDriverPaths(sys.fs, paths.map((p, i) => ({ key: String(i + 1), path: p })), { answerDir: base, answerInTarget: true, offline: false, label: 'auditSystem' });
+    sys.fs.setChangeListener((c) => sys.log.info(`DriverPaths: ${c.action} ${c.path}${c.detail ? ` (${c.detail})` : ''}`));
+    for (const r of resolved) sys.log.info(`DriverPaths: ${r.path} → ${r.why}`);
+    const result = addDrivers(sys.fs, resolved.map((r) => r.classified), { loadAtBoot: false, log: sys.log });
+    for (const a of result.added) sys.log.info(`DriverPaths: added ${a.what}${a.kernels.length ? ` [${a.kernels.join(', ')}]` : ''}`);
+    return 0;
+  } catch (err) {
+    return fail(sys, 'DriverPaths', err);
+  } finally {
+    sys.fs.setChangeListener(undefined);
+    sys.log.close();
+  }
+}
+
 /** A plan for people: the phase's plan in this system, or a plan file (e.g. inside a mounted image). */
 function showPlan(what: string | undefined): number {
   if (!what) {
@@ -332,8 +358,10 @@ export async function agentMain(args: readonly string[], runDialog?: DialogRunne
       return extend(args[1]);
     case 'show-plan':
       return showPlan(args[1]);
+    case 'driver-paths':
+      return driverPathsAtBoot(args[1], args.slice(2));
     default:
-      process.stderr.write('usage: sysprep agent plan PHASE | oobe-pages PAGE... | audit-dialog | provider ID | extend-os-partition SIZE|max | show-plan PHASE|FILE\n' +
+      process.stderr.write('usage: sysprep agent plan PHASE | oobe-pages PAGE... | audit-dialog | provider ID | extend-os-partition SIZE|max | driver-paths BASE PATH... | show-plan PHASE|FILE\n' +
         `(run by the first-boot runner, ${FIRSTBOOT})\n`);
       return 2;
   }

@@ -43,6 +43,24 @@ describe('first-boot plans', () => {
     assert.match(p.cacheAfter!, /<settings pass="specialize" wasPassProcessed="true">/);
   });
 
+  it('auditSystem DriverPaths (SPEC 11): one agent step with the answer file\'s directory on the clone and every path; removed items left out', () => {
+    const xml = UNATTEND({ auditSystem: COMPONENT('Microsoft-Windows-PnpCustomizationsNonWinPE', '<DriverPaths>' +
+      '<PathAndCredentials wcm:action="add" wcm:keyValue="1"><Path>drivers</Path></PathAndCredentials>' +
+      '<PathAndCredentials wcm:action="add" wcm:keyValue="2"><Path>/opt/vendor/firmware</Path></PathAndCredentials>' +
+      '<PathAndCredentials wcm:action="remove" wcm:keyValue="2"></PathAndCredentials>' +
+      '<PathAndCredentials wcm:action="add" wcm:keyValue="3"><Path>/srv/drivers/nic.deb</Path></PathAndCredentials></DriverPaths>') });
+    const p = plan('audit', xml);
+    assert.deepEqual(ops(p).find((o) => o[0] === 'auditSystem:driver-paths'),
+      ['auditSystem:driver-paths', 'op_agent', 'driver-paths', '/var/lib/sysprep', 'drivers', '/srv/drivers/nic.deb']);
+    // an answer file given on the seal's command line is not on the clone: relative paths are the cache's
+    const explicit: FoundAnswerFile = { doc: parseAnswerFile(xml, 'u.xml'), source: '/home/builder/u.xml', origin: 'explicit', warnings: 0 };
+    const q = makePlan('audit', { facts, target: 'audit', madeAt: 'seal', inputs: [], answer: explicit });
+    assert.equal(ops(q).find((o) => o[0] === 'auditSystem:driver-paths')?.[3], '/var/lib/sysprep');
+    const media: FoundAnswerFile = { ...explicit, source: '/media/usb/unattend.xml', origin: 'media' };
+    const r = makePlan('audit', { facts, target: 'audit', madeAt: 'boot', inputs: [], answer: media });
+    assert.equal(ops(r).find((o) => o[0] === 'auditSystem:driver-paths')?.[3], '/media/usb');
+  });
+
   it('specialize without an answer file: a generated name (the OS id), new host keys, no cache', () => {
     const p = plan('specialize');
     assert.deepEqual(ops(p)[0], ['hostname', 'op_hostname_generated', 'debian', 'generated']);

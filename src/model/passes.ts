@@ -11,6 +11,14 @@ export type AnswerPass = (typeof ANSWER_PASSES)[number];
 /** The answer-file passes sysprep runs (windowsPE and offlineServicing belong to Windows Setup from installation media). */
 export const SYSPREP_ANSWER_PASSES: readonly AnswerPass[] = ['generalize', 'specialize', 'auditSystem', 'auditUser', 'oobeSystem'];
 
+/**
+ * The settings sysprep applies from the offlineServicing pass (SPEC 11), as `Component-short/Setting`:
+ * when it generalizes an offline root or image, or services one alone (`sysprep --image FILE
+ * /unattend:FILE` with only offlineServicing settings, as DISM /Apply-Unattend does). The pass's other
+ * settings stay checked, not run.
+ */
+export const OFFLINE_SERVICING_SETTINGS: readonly string[] = ['PnpCustomizationsNonWinPE/DriverPaths'];
+
 export function isAnswerPass(s: string): s is AnswerPass {
   return (ANSWER_PASSES as readonly string[]).includes(s);
 }

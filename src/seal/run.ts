@@ -34,6 +34,7 @@ import { processProviders, providerResults, startProgress, validateProviders, ty
 import { logRunStart, startReport, type RunObserver, type RunReport } from './report.js';
 import { openTarget, verifyCaller, verifyTargetAndLock } from './verify.js';
 import { recordBeforeSeal, redactIdentity, verifyAfterSeal } from './proof.js';
+import { applyOfflineServicing, prepareOfflineServicing, servicingOnly, type OfflineServicing } from './servicing.js';
 
 export type { ProviderResult, ProviderStatus, RunObserver, RunReport } from './report.js';
 export { openTarget, requireRoot } from './verify.js';
@@ -51,10 +52,13 @@ export async function runSysprep(req: RunRequest, observer: RunObserver = {}): P
   const log = new PantherLog(target.fs, PATHS.sysprepPanther);
   const answer = explicit ?? findAnswerFile(target.fs, answerSearchPass(req), log);
   const lock = new TargetLock(target.fs);
+  // offline servicing (SPEC 11): DriverPaths found and checked before anything changes (exit 2)
+  const servicing = prepareOfflineServicing(target, answer);
+  if (servicingOnly(req, answer)) return serviceOffline(req, target, log, lock, observer, answer!, servicing);
   const staleNote = verifyTargetAndLock(req, target, lock);
   let report: RunReport;
   try {
-    report = await seal(req, plan, target, log, observer, staleNote, answer);
+    report = await seal(req, plan, target, log, observer, staleNote, answer, servicing);
   } finally {
     log.close();
     lock.release();
@@ -73,6 +77,7 @@ async function seal(
   observer: RunObserver,
   staleNote: string | undefined,
   answer: FoundAnswerFile | undefined,
+  servicing: OfflineServicing | undefined,
 ): Promise<RunReport> {
   const { fs } = target;
   const stateBefore = readImageState(fs).imageState;
@@ -119,6 +124,7 @@ async function seal(
   else log.info(`FCreateTagFile:Tag file ${PATHS.successTag} does not already exist, no need to delete anything`, 0x0f007e);
   const progress = startProgress(req, plan, target, stateBefore, log, report);
   recordBeforeSeal(req, target, log, report);
+  if (servicing) applyOfflineServicing(target, log, servicing);
   const failed = await processProviders(plan, results, progress, { target, log, observer, running, contextFor });
 
   // ---- 5. finish, and prove the seal (SPEC 9)
@@ -129,4 +135,42 @@ async function seal(
     if (!(await verifyAfterSeal(req, target, log, report, plan.some((p) => p.id === 'user-account')))) report.exitCode = 1;
   }
   return report;
+}
+
+/**
+ * `sysprep --image FILE /unattend:FILE` (or --root) with only offlineServicing settings: the offline
+ * servicing alone, as DISM /Apply-Unattend does (SPEC 11). No providers, no state change, no first-boot
+ * agent: the drivers are added and logged, and the report lists every changed path.
+ */
+async function serviceOffline(
+  req: RunRequest,
+  target: Target,
+  log: PantherLog,
+  lock: TargetLock,
+  observer: RunObserver,
+  answer: FoundAnswerFile,
+  servicing: OfflineServicing | undefined,
+): Promise<RunReport> {
+  const staleNote = verifyTargetAndLock(req, target, lock);
+  try {
+    const { fs } = target;
+    const stateBefore = readImageState(fs).imageState;
+    const report = startReport(req, [], target, log, stateBefore, observer);
+    report.answerFile = { source: answer.source, origin: answer.origin, passes: ['offlineServicing'], cachedAt: null };
+    fs.setChangeListener((c) => {
+      report.changed.push({ ...c, by: 'offlineServicing' });
+      log.info(`offlineServicing: ${c.action} ${c.path}${c.detail ? ` (${c.detail})` : ''}`);
+      observer.change?.(undefined, c);
+    });
+    logRunStart(req, [], target, log, stateBefore, staleNote);
+    log.info(`Offline servicing: ${answer.source} has offlineServicing settings only: they are applied, the image state (${stateBefore}) stays`);
+    if (servicing) applyOfflineServicing(target, log, servicing);
+    else log.info('Offline servicing: no DriverPaths to apply (the other offlineServicing settings are not run on Linux)');
+    fs.setChangeListener(undefined);
+    report.succeeded = true;
+    return report;
+  } finally {
+    log.close();
+    lock.release();
+  }
 }

@@ -3,6 +3,7 @@
  * setting will do on Linux, with every error and warning and its line. Exit 0 when the file is valid, 2 when
  * it is not (or cannot be read). Secrets of the file never appear in the output.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import {
   AnswerFileError,
@@ -10,10 +11,15 @@ import {
   componentSpec,
   listSensitiveStrings,
   parseAnswerFile,
+  getPassSettings,
+  type AnswerFileDocument,
   type CheckReport,
   type Diagnostic,
 } from '../../answer-file/index.js';
-import { usageError } from '../../model/errors.js';
+import * as path from 'node:path';
+import { driverPathCandidates, isWindowsPath } from '../../answer-file/driver-paths.js';
+import { describeError, usageError } from '../../model/errors.js';
+import { classifyPath, describeItem } from '../../system/drivers.js';
 import { rejectOptions, type ParsedArgs } from '../args.js';
 
 function redactor(secrets: string[]): (s: string) => string {
@@ -85,8 +91,9 @@ export async function unattendCheckCommand(args: ParsedArgs): Promise<number> {
   }
   let report: CheckReport;
   let redact = (s: string) => s;
+  let doc: AnswerFileDocument | undefined;
   try {
-    const doc = parseAnswerFile(bytes, file);
+    doc = parseAnswerFile(bytes, file);
     redact = redactor(listSensitiveStrings(doc));
     report = checkAnswerFile(doc);
   } catch (e) {
@@ -94,7 +101,61 @@ export async function unattendCheckCommand(args: ParsedArgs): Promise<number> {
     const d: Diagnostic = { severity: 'error', code: e.code, file: e.file, line: e.line, column: e.column, message: e.detail };
     report = { file, valid: false, loadError: d, passes: [], diagnostics: [d], errors: 1, warnings: 0 };
   }
-  const text = json ? JSON.stringify(report, null, 2) + '\n' : formatCheckReport(report);
+  const drivers = doc ? explainDriverPaths(doc, file) : [];
+  const text = json ? JSON.stringify(drivers.length ? { ...report, driverPaths: drivers } : report, null, 2) + '\n'
+    : formatCheckReport(report) + (drivers.length ? formatDriverPaths(drivers) : '');
   process.stdout.write(redact(text));
   return report.valid ? 0 : 2;
+}
+
+/** What a DriverPaths path will install, as far as this machine can tell (SPEC 11). */
+interface DriverPathExplanation {
+  pass: 'offlineServicing' | 'auditSystem';
+  key: string;
+  path: string;
+  /** where it was found on this machine, if it was */
+  found: string | null;
+  installs: string[];
+  note: string;
+}
+
+function explainDriverPaths(doc: AnswerFileDocument, file: string): DriverPathExplanation[] {
+  const out: DriverPathExplanation[] = [];
+  const answerDir = path.dirname(path.resolve(file));
+  for (const pass of ['offlineServicing', 'auditSystem'] as const) {
+    for (const d of getPassSettings(doc, pass).driverPaths) {
+      if (d.action === 'remove') continue;
+      const e: DriverPathExplanation = { pass, key: d.key, path: d.path, found: null, installs: [], note: '' };
+      out.push(e);
+      if (isWindowsPath(d.path)) {
+        e.note = 'a Windows path: never found on Linux';
+        continue;
+      }
+      const candidates = driverPathCandidates(d.path, { answerDir, offline: true });
+      const here = candidates.find((c) => c.where === 'host' && existsSync(c.path));
+      if (!here) {
+        e.note = pass === 'auditSystem' && d.path.startsWith('/')
+          ? 'looked for on the clone at its audit boot (not on this machine)'
+          : `not found on this machine (${candidates.map((c) => `${c.path}, ${c.why}`).join('; ') || 'no candidate'}); an absolute path may be inside the image`;
+        continue;
+      }
+      e.found = here.path;
+      try {
+        e.installs = classifyPath(here.path).items.map(describeItem);
+        e.note = `found ${here.why}${pass === 'auditSystem' && d.path.startsWith('/') ? ' here; at boot it is looked for on the clone' : ''}`;
+      } catch (err) {
+        e.note = `found ${here.why}, but: ${describeError(err)}`;
+      }
+    }
+  }
+  return out;
+}
+
+function formatDriverPaths(list: DriverPathExplanation[]): string {
+  const out = ['', 'DriverPaths (what each path installs):'];
+  for (const d of list) {
+    out.push(`  ${d.pass} [${d.key}] ${JSON.stringify(d.path)}: ${d.note}`);
+    for (const i of d.installs) out.push(`    - ${i}`);
+  }
+  return out.join('\n') + '\n';
 }

@@ -4,7 +4,7 @@ import { stateForReseal } from '../../model/image-state.js';
 import { PATHS } from '../../model/paths.js';
 import { hostnamePrefix, linuxHostname } from '../../system/host.js';
 import { StepBuilder } from './builder.js';
-import { accounts, autoLogon, deviceForm, extendOsPartition, runCommands, timeZone } from './settings.js';
+import { accounts, autoLogon, deviceForm, driverPaths, extendOsPartition, runCommands, timeZone } from './settings.js';
 import { PlanInput } from './types.js';
 
 export function planAudit(b: StepBuilder, input: PlanInput, s: PassSettings | undefined): void {
@@ -25,6 +25,7 @@ export function planAudit(b: StepBuilder, input: PlanInput, s: PassSettings | un
     autoLogon(b, facts, s, 'auditSystem', created);
     deviceForm(b, s, 'auditSystem');
     extendOsPartition(b, s, 'auditSystem');
+    driverPaths(b, s, 'auditSystem', input.answer, input.madeAt);
   }
   // auditUser runs when root logs in on the console (audit mode's autologin)
   b.step('audit:logon-pending', 'op_logon_pending');

@@ -1,5 +1,7 @@
 import { chassisForDeviceForm, groupForWindowsGroup, localeForLanguageTag, timeZoneForWindowsId, xkbForInputLocale, type LocalAccount, type PassSettings } from '../../answer-file/index.js';
+import * as path from 'node:path';
 import { type AnswerPass } from '../../model/passes.js';
+import { PATHS } from '../../model/paths.js';
 import { linuxUserName } from '../../system/host.js';
 import { StepBuilder } from './builder.js';
 import { ImageFacts } from './facts.js';
@@ -129,4 +131,18 @@ export function runCommands(b: StepBuilder, s: PassSettings, pass: AnswerPass, u
     b.step(`${pass}:run:${c.order}`, 'op_run_sync', pass, String(c.order), c.willReboot, c.description ?? c.path, c.path, user);
   }
   for (const c of async) b.step(`${pass}:async:${c.order}`, 'op_run_async', pass, String(c.order), c.description ?? c.path, c.path, user);
+}
+
+/**
+ * DriverPaths in auditSystem (SPEC 11): the agent adds the drivers at each path on the booted clone
+ * (`sysprep agent driver-paths BASE PATH…`). BASE is where a relative path is looked for: the answer
+ * file's directory on the clone; an answer file given on sysprep's command line at the seal is not on
+ * the clone, only its cache is (/var/lib/sysprep/), so relative paths are then relative to the cache.
+ */
+export function driverPaths(b: StepBuilder, s: PassSettings, pass: AnswerPass, answer: { origin: string; source: string } | undefined, madeAt: 'seal' | 'boot'): void {
+  const entries = s.driverPaths.filter((d) => d.action !== 'remove' && d.path.trim() !== '');
+  if (!entries.length) return;
+  const onClone = answer && answer.source.startsWith('/') && !(answer.origin === 'explicit' && madeAt === 'seal');
+  const base = onClone ? path.posix.dirname(answer.source) : path.posix.dirname(PATHS.cachedUnattend);
+  b.step(`${pass}:driver-paths`, 'op_agent', 'driver-paths', base, ...entries.map((e) => e.path.trim()));
 }

@@ -210,6 +210,21 @@ write_file() { # PATH CONTENT [MODE]
 # the files this phase wrote: on the disk with the next state change (op_set_state), in one sync
 declare -a WRITTEN=()
 
+# Rename each FILE, whose name ends in SUFFIX, to its name without it (replacing what is there), in
+# the order given: one util-linux rename.ul for all when the image has it, else one mv each.
+rename_all() { # SUFFIX FILE... (absolute paths; SUFFIX is replaced in the last component)
+  local suffix=$1 f
+  shift
+  if type -P rename.ul >/dev/null; then
+    rename.ul -- "$suffix" '' "$@" && return 0
+  fi
+  local base
+  for f; do
+    base=${f##*/}
+    [[ ! -e $f ]] || mv -f -- "$f" "${f%/*}/${base/"$suffix"/}" || return 1
+  done
+}
+
 # The image state, written as src/core/state.ts writes it: temporary file, fsync, rename.
 # Read as src/system/state.ts reads it (parseIni, readImageState): lines trimmed, ; and # comments,
 # [sections], the last ImageState of [State] wins, one pair of quotes stripped; no file is a
@@ -469,14 +484,14 @@ phase_host_keys() {
   fi
   # what a power loss (or a shutdown) left of a key being made
   local stale
-  for stale in /etc/ssh/.ssh_host_*.sysprep-*; do rm -f -- "$stale"; done
+  for stale in /etc/ssh/.ssh_host_*.sysprep-* /etc/ssh/ssh_host_*.sysprep-*; do rm -f -- "$stale"; done
   set -- "${host_keys[@]}"
   local -a pending=()
   while (($# >= 2)); do
     type=$1 file=$2
     shift 2
     [[ -e $file ]] && continue
-    tmp=${file%/*}/.${file##*/}.sysprep-$$
+    tmp=$file.sysprep-$$
     [[ ! -e $tmp && ! -e $tmp.pub ]] || rm -f -- "$tmp" "$tmp.pub"
     if ! ssh-keygen -q -N '' -t "$type" -C "root@${host_name:-localhost}" -f "$tmp" </dev/null >/dev/null; then
       rm -f -- "$tmp" "$tmp.pub"
@@ -505,19 +520,17 @@ phase_host_keys() {
     if [[ ${host:-localhost} != "${host_name:-localhost}" ]]; then
       ssh-keygen -q -c -C "root@$host" -P '' -f "$tmp" </dev/null >/dev/null 2>&1 || log_warn "ssh-host-keys: the comment of $file stays root@localhost"
     fi
-    synced+=("$tmp" "$tmp.pub")
+    synced+=("$tmp.pub" "$tmp")
   done
-  # every new key on the disk (one sync), then each renamed into place, its .pub first
-  ((${#synced[@]} == 0)) || sync -- "${synced[@]}" || fail ssh-host-keys "could not write the new keys to the disk"
+  # every new key on the disk (one sync), then all renamed into place, each .pub before its key
+  # (one process: a power loss between the two leaves a .pub without its key, which the next boot
+  # makes again)
+  if ((${#synced[@]})); then
+    sync -- "${synced[@]}" || fail ssh-host-keys "could not write the new keys to the disk"
+    rename_all ".sysprep-$$" "${synced[@]}" || fail ssh-host-keys "could not rename the new keys into place"
+  fi
   set -- "${pending[@]}"
-  while (($# >= 2)); do
-    tmp=$1 file=$2
-    shift 2
-    if ! { mv -f -- "$tmp.pub" "$file.pub" && mv -f -- "$tmp" "$file"; }; then
-      fail ssh-host-keys "could not write $file"
-    fi
-    made+=("$file")
-  done
+  while (($# >= 2)); do made+=("$2"); shift 2; done
   if ((${#made[@]})); then
     printf -v list '%s, ' "${made[@]}"
     log_info "ssh-host-keys: generated ${list%, } in $took s"
@@ -1132,15 +1145,24 @@ per_clone_offered() {
 }
 
 # The block devices to probe for a config drive, into PROBE_DEVICES: /proc/partitions but RAM disks
-# and floppies (PROBE_SKIP_MAJORS; src/system/per-clone/config-drive.ts reads the same table).
+# and floppies (PROBE_SKIP_MAJORS; src/system/per-clone/config-drive.ts reads the same table), the
+# root file system's own device (never a config drive) and drives without a medium (size 0): often
+# nothing is left, and blkid (a process, tens of milliseconds of CPU under emulation) is not started.
 PROBE_DEVICES=()
 probe_devices() {
-  local major name skip
+  local major minor name skip root='' id mnt rest size
   PROBE_DEVICES=()
   [[ -r /proc/partitions ]] || return 0
-  while read -r major _ _ name; do
+  if [[ -r /proc/self/mountinfo ]]; then
+    while read -r _ _ id _ mnt rest; do [[ $mnt == / ]] && root=$id; done </proc/self/mountinfo
+  fi
+  while read -r major minor _ name; do
     [[ $major =~ ^[0-9]+$ && -n $name ]] || continue
     for skip in "${PROBE_SKIP_MAJORS[@]}"; do [[ $major == "$skip" ]] && continue 2; done
+    [[ $major:$minor == "$root" ]] && continue
+    size=''
+    [[ -r /sys/class/block/$name/size ]] && read -r size <"/sys/class/block/$name/size"
+    [[ $size == 0 ]] && continue
     PROBE_DEVICES+=("/dev/$name")
   done </proc/partitions
 }

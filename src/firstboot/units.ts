@@ -87,6 +87,9 @@ Conflicts=shutdown.target
 [Service]
 Type=oneshot
 RemainAfterExit=yes
+# the keys' seconds of CPU yield to the rest of the boot (specialize holds sysinit.target, the OOBE
+# the login prompts): only sshd waits for them
+Nice=10
 ExecStart=${FIRSTBOOT} host-keys
 StandardOutput=journal+console
 StandardError=journal+console

@@ -29,7 +29,7 @@ export const HELP_OPTIONS: readonly HelpOption[] = [
   { term: '/oobe', lines: ['after the run, boot into the first-run setup (OOBE). The default.'] },
   { term: '/audit', lines: ['after the run, boot into audit mode (root logs in to customize; sticky until /oobe).'] },
   { term: '/generalize', lines: ['remove everything that makes this system this machine (the generalize providers).', 'Without it only the cleanup providers run.'] },
-  { term: '/mode:vm', lines: ['generalize a VM to be redeployed on the same hypervisor. Needs /generalize and /oobe;', 'refuses /audit and /unattend, and refuses to run outside a virtual machine.'] },
+  { term: '/mode:vm', lines: ['generalize a VM to be redeployed on the same hypervisor: a host-only initramfs and device', 'state are kept, identity is still removed. Needs /generalize and /oobe; refuses /audit and', '/unattend; on the running system, refuses to run outside a virtual machine.'] },
   { term: '/reboot', lines: ['reboot the running system when done (not with --root/--image).'] },
   { term: '/shutdown', lines: ['power off the running system when done (not with --root/--image).'] },
   { term: '/quit', lines: ['just exit when done. The default.'] },

@@ -89,6 +89,7 @@ async function seal(
   // ---- 2. log (never the golden machine's id)
   redactIdentity(target, log);
   logRunStart(req, plan, target, log, stateBefore, staleNote);
+  if (req.vm) log.info(`/mode:vm: the image stays tuned to its hypervisor (host-only initramfs, device state kept); identity is still removed${req.root === '/' ? '' : '; an offline root: not checked with systemd-detect-virt, the builder says it is a VM image'}`);
   const options = runOptions({
     mode: req.mode,
     generalize: req.generalize,

@@ -353,6 +353,9 @@ function rebuildInitramfs(env: DevicePhaseEnv, op: DeviceOperationId): void {
   for (const p of env.fs.glob('/boot/initr*').filter((q) => env.fs.stat(q)?.mtimeMs !== before.get(q))) {
     env.fs.recordExternal(p, before.has(p) ? 'modified' : 'created', `rebuilt by ${rebuild[0]}: it named the old ids`);
   }
+  // blkid, run by the initramfs tools in the chroot, leaves its cache of this machine's devices in the
+  // image's /run (a directory there, not a tmpfs): the blkid-tab provider already ran, so remove it here
+  for (const p of ['/run/blkid/blkid.tab', '/run/blkid/blkid.tab.old']) env.fs.remove(p, 'the build host\'s blkid cache, left by the initramfs rebuild');
   env.note(op, `rebuilt the initramfs (${rebuild.join(' ')})`);
 }
 

@@ -24,7 +24,7 @@ export const DEVICE_OPERATIONS: readonly DeviceOperation[] = Object.freeze([
   },
   {
     id: 'lvm-uuids',
-    summary: "New LVM PV, VG and LV UUIDs for the volume groups inside the image (--image only)",
+    summary: "New LVM PV, VG and LV UUIDs for the volume groups inside the image",
     description:
       'LVM refuses two PVs with one UUID: a clone attached beside its golden image, or a host made from the same ' +
       'template, hides one of them. Done with the LVM tools on the image\'s PVs only (a private configuration, ' +

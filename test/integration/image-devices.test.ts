@@ -278,10 +278,15 @@ test('fs-uuids on xfs (the root), btrfs (/srv) and vfat (an ESP, not mounted): n
     execFileSync('mkfs.vfat', ['-F', '32', '-i', old.vfat.replace('-', ''), l3]);
     execFileSync('mount', [l1, mnt]);
     try {
-      for (const d of ['etc', 'usr/bin', 'var/lib', 'srv', 'boot/efi', 'tmp']) fs.mkdirSync(path.join(mnt, d), { recursive: true });
+      for (const d of ['etc/systemd/system', 'usr/bin', 'usr/sbin', 'usr/lib/systemd/system', 'var/lib', 'srv', 'boot/efi', 'tmp', 'root']) fs.mkdirSync(path.join(mnt, d), { recursive: true });
       fs.writeFileSync(path.join(mnt, 'etc/os-release'), 'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n');
       fs.writeFileSync(path.join(mnt, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
       fs.writeFileSync(path.join(mnt, 'etc/machine-id'), '0123456789abcdef0123456789abcdef\n');
+      // what the seal's check of the first-boot agent looks for (this root is never booted)
+      for (const f of ['lib64/ld-linux-x86-64.so.2', 'usr/lib/x86_64-linux-gnu/libstdc++.so.6', 'bin/bash']) {
+        fs.mkdirSync(path.dirname(path.join(mnt, f)), { recursive: true });
+        fs.writeFileSync(path.join(mnt, f), '');
+      }
       fs.writeFileSync(path.join(mnt, 'etc/fstab'),
         `UUID=${old.xfs} / xfs defaults 0 1\nUUID=${old.btrfs} /srv btrfs defaults 0 2\nUUID=${old.vfat} /boot/efi vfat umask=0077,noauto 0 1\n`);
     } finally {

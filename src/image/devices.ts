@@ -55,6 +55,8 @@ export interface ImageDevices {
   pvs: { loop: string; uuid: string; source: string }[];
   /** the volume groups they hold */
   vgs: string[];
+  /** where the image's fstab would mount a file system the run did not mount (an ESP: noauto, or no driver here) */
+  espMountpoint?: (d: ImageBlockDevice) => string | undefined;
 }
 
 interface Cmd {
@@ -196,8 +198,14 @@ interface PlannedFs {
  * Check what the selected operations need and make the new ids; called before the image is mounted
  * read-write, so a refusal changes nothing. Operations with nothing to act on are left out quietly.
  */
-export function planDevicePhase(devices: ImageDevices, operations: readonly DeviceOperationId[]): DevicePhase {
+export function planDevicePhase(devices: ImageDevices, operations: readonly DeviceOperationId[], named: ReadonlySet<string> = new Set(operations)): DevicePhase {
   const ops = new Set(operations);
+  const warnings: string[] = [];
+  // lvm-uuids is a default: without the LVM tools here it is left out with a warning, unless named
+  if (ops.has('lvm-uuids') && devices.pvs.length && !named.has('lvm-uuids') && !hasTool('lvm')) {
+    ops.delete('lvm-uuids');
+    warnings.push('lvm-uuids: the image\'s volume groups keep their UUIDs: this machine has no LVM tools (apt-get install lvm2)');
+  }
   const missing = new Set<string>();
   const need = (tool: string) => {
     if (!hasTool(tool)) missing.add(tool);
@@ -251,6 +259,7 @@ export function planDevicePhase(devices: ImageDevices, operations: readonly Devi
   return {
     inRun(env) {
       ranInRun = true;
+      for (const w of warnings) env.log.warn(w);
       for (const s of skipped) env.note('fs-uuids', `left alone: ${s}`);
       // 1. LVM: the tools make the new ids; read them back
       const lvmIds = new Map<string, string>();
@@ -297,6 +306,12 @@ export function planDevicePhase(devices: ImageDevices, operations: readonly Devi
           if (next !== text && env.fs.writeText(p, next, { detail: `${op}: references to the new ids` })) rewritten.add(p);
         }
       }
+      // an ESP the run did not mount (noauto, or no vfat driver on this machine): through mtools
+      for (const d of devices.fileSystems.filter((x) => x.fstype === 'vfat' && !x.mountpoint)) {
+        for (const [op, ids] of [['lvm-uuids', lvmIds], ['fs-uuids', fsIds], ['part-uuids', partIds]] as const) {
+          if (ids.size) rewriteUnmountedVfat(env, d, op, ids, devices.espMountpoint?.(d));
+        }
+      }
       if (rewritten.size) env.log.info(`device phase: references rewritten in ${[...rewritten].join(', ')}`);
       // 3. an initramfs that carries a changed file is made again
       if ([...rewritten].some((p) => INITRAMFS_SOURCES.some((re) => re.test(p)))) rebuildInitramfs(env, fsIds.size ? 'fs-uuids' : partIds.size ? 'part-uuids' : 'lvm-uuids');
@@ -337,6 +352,50 @@ function referenceFiles(rootfs: RootFs): string[] {
   return out;
 }
 
+/** Boot loader files on an ESP: the grub.cfg stubs (search --fs-uuid), systemd-boot's entries. */
+const ESP_FILES = [/^\/EFI\/[^/]+\/grub\.cfg$/i, /^\/loader\/entries\/[^/]+\.conf$/i, /^\/EFI\/[^/]+\/refind_linux\.conf$/i];
+
+/** Rewrite the references on a vfat file system that is not mounted, with mtools (no vfat driver needed). */
+function rewriteUnmountedVfat(env: DevicePhaseEnv, d: ImageBlockDevice, op: DeviceOperationId, ids: ReadonlyMap<string, string>, mountpoint: string | undefined): void {
+  if (!hasTool('mdir')) {
+    env.log.warn(`${op}: ${d.source} (vfat) is not mounted and mtools is not installed: its boot loader files were not checked for old ids`);
+    return;
+  }
+  const mt = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
+  const list = run('mdir', ['-/', '-b', '-i', d.loop, '::/'], mt);
+  if (list.status !== 0) return;
+  for (const file of list.out.split('\n').map((l) => l.trim().replace(/^::/, '')).filter((p) => ESP_FILES.some((re) => re.test(p)))) {
+    const original = mtypeRaw(d.loop, file, mt);
+    const content = rewriteIds(original, ids);
+    if (content === original) continue;
+    const where = mountpoint ? `${mountpoint.replace(/\/$/, '')}${file}` : undefined;
+    env.attribute(op);
+    const record = () => {
+      if (where) env.fs.recordExternal(where, 'modified', `${op}: references to the new ids (unmounted vfat, by mtools)`);
+      env.log.info(`${op}: ${env.dryRun ? 'would rewrite' : 'rewrote'} ${file} on ${d.source} (vfat, not mounted: by mtools)`);
+    };
+    if (env.dryRun) {
+      record();
+      continue;
+    }
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sysprep-esp-'));
+    try {
+      fs.writeFileSync(path.join(tmp, 'f'), content);
+      must('mcopy', ['-o', '-i', d.loop, path.join(tmp, 'f'), `::${file}`], mt);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+    if (mtypeRaw(d.loop, file, mt) !== content) throw new Error(`${op}: ${file} on ${d.source} did not take the rewrite`);
+    record();
+  }
+}
+
+function mtypeRaw(loop: string, file: string, env: NodeJS.ProcessEnv): string {
+  const r = spawnSync('mtype', ['-i', loop, `::${file}`], { env, maxBuffer: 16 << 20 });
+  if (r.status !== 0) throw new Error(`mtype ${file} failed: ${String(r.stderr).trim()}`);
+  return r.stdout.toString('utf8');
+}
+
 function rebuildInitramfs(env: DevicePhaseEnv, op: DeviceOperationId): void {
   const rebuild = env.fs.isFile('/usr/sbin/update-initramfs') ? ['update-initramfs', '-u', '-k', 'all']
     : env.fs.isFile('/usr/bin/dracut') || env.fs.isFile('/usr/sbin/dracut') ? ['dracut', '--regenerate-all', '--force'] : undefined;
@@ -359,8 +418,25 @@ function rebuildInitramfs(env: DevicePhaseEnv, op: DeviceOperationId): void {
   env.note(op, `rebuilt the initramfs (${rebuild.join(' ')})`);
 }
 
+/**
+ * Wait until nothing holds a block device (an exclusive open succeeds): a file system just unmounted
+ * can be held a moment longer by a mount namespace that is going away (the chroot's).
+ */
+function waitUntilFree(dev: string, what: string): void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.closeSync(fs.openSync(dev, fs.constants.O_RDONLY | fs.constants.O_EXCL));
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EBUSY' || attempt >= 40) throw new Error(`${what} is still in use (${(err as Error).message})`);
+      spawnSync('sleep', ['0.25']);
+    }
+  }
+}
+
 function setFsUuid(f: PlannedFs): void {
   const dev = f.dev.loop;
+  waitUntilFree(dev, f.dev.source);
   switch (f.dev.fstype) {
     case 'ext2':
     case 'ext3':

@@ -228,10 +228,35 @@ async function withRawImage<T>(
       mountpointOf(dev, entry.mountpoint);
       described.push({ mountpoint: entry.mountpoint, source: dev.source ?? 'the image', fstype: dev.fstype });
     }
+    // a file system fstab names but the run did not mount (an ESP marked noauto): where it would go
+    const fstabText = (() => {
+      try {
+        return fs.readFileSync(path.join(rootDir, 'etc/fstab'), 'utf8');
+      } catch {
+        return '';
+      }
+    })();
+    imageDevices.espMountpoint = (x) => {
+      const dev = devices.find((d) => d.device === x.loop);
+      if (!dev) return undefined;
+      for (const line of fstabText.split('\n')) {
+        const [spec, mountpoint] = line.trim().split(/\s+/);
+        if (spec && !spec.startsWith('#') && mountpoint?.startsWith('/') && matches(spec, dev)) return mountpoint.replace(/\\040/g, ' ');
+      }
+      return undefined;
+    };
     const later: (() => void)[] = [];
     const result = await fn({ root: rootDir, format, mounted: described, devices: imageDevices, afterUnmount: (step) => void later.push(step) });
     if (later.length) {
-      unmountAll();
+      // the device phase changes the file systems themselves: each must really be unmounted first
+      // (a chroot's namespace may hold a mount a moment after its process ended: try for a while)
+      for (const m of [...mounted].reverse()) {
+        for (let attempt = 0; run('umount', [m]).status !== 0; attempt++) {
+          if (attempt >= 20) throw environmentError(`--image ${file}: ${m} stays busy and cannot be unmounted; the device phase did not run`);
+          spawnSync('sleep', ['0.5']);
+        }
+      }
+      mounted.length = 0;
       for (const step of later) step();
     }
     return result;

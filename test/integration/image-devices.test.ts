@@ -262,7 +262,7 @@ test('device operations are refused with --root and without /generalize (exit 2)
   fs.rmSync(img);
 });
 
-test('fs-uuids on xfs (the root), btrfs (/srv) and vfat (an ESP, not mounted): new UUIDs, fstab rewritten', () => {
+test('fs-uuids on xfs (the root), btrfs (/srv) and vfat (an ESP, not mounted): new UUIDs, fstab and the ESP\'s grub.cfg rewritten', () => {
   // a small root holding just enough to be an OS root, on xfs; no agent copied in
   const img = path.join(work, 'small.raw');
   execFileSync('truncate', ['-s', '500M', img]);
@@ -276,6 +276,11 @@ test('fs-uuids on xfs (the root), btrfs (/srv) and vfat (an ESP, not mounted): n
     execFileSync('mkfs.xfs', ['-q', '-f', '-m', `uuid=${old.xfs}`, l1]);
     execFileSync('mkfs.btrfs', ['-q', '-f', '-U', old.btrfs, l2]);
     execFileSync('mkfs.vfat', ['-F', '32', '-i', old.vfat.replace('-', ''), l3]);
+    // the ESP's grub.cfg stub, as grub-install writes it: it finds / by its UUID
+    const stub = path.join(work, 'stub.cfg');
+    fs.writeFileSync(stub, `search.fs_uuid ${old.xfs} root hd0,gpt1\nset prefix=($root)'/boot/grub'\nconfigfile $prefix/grub.cfg\n`);
+    execFileSync('mmd', ['-i', l3!, '::/EFI', '::/EFI/debian'], { env: { ...process.env, MTOOLS_SKIP_CHECK: '1' } });
+    execFileSync('mcopy', ['-i', l3!, stub, '::/EFI/debian/grub.cfg'], { env: { ...process.env, MTOOLS_SKIP_CHECK: '1' } });
     execFileSync('mount', [l1, mnt]);
     try {
       for (const d of ['etc/systemd/system', 'usr/bin', 'usr/sbin', 'usr/lib/systemd/system', 'var/lib', 'srv', 'boot/efi', 'tmp', 'root']) fs.mkdirSync(path.join(mnt, d), { recursive: true });
@@ -304,6 +309,10 @@ test('fs-uuids on xfs (the root), btrfs (/srv) and vfat (an ESP, not mounted): n
     assert.equal(r.json.devices.find((d: { old: string }) => d.old === o)?.new, now[i], `the report names ${now[i]}`);
   });
   assert.match(now[2]!, /^[0-9A-F]{4}-[0-9A-F]{4}$/);
+  // the ESP was not mounted (noauto; this kernel may lack vfat): its stub was rewritten through mtools
+  const esp = execFileSync('mtype', ['-i', `${img}@@${p3!.offset}`, '::/EFI/debian/grub.cfg'], { encoding: 'utf8', env: { ...process.env, MTOOLS_SKIP_CHECK: '1' } });
+  assert.equal(esp, `search.fs_uuid ${now[0]} root hd0,gpt1\nset prefix=($root)'/boot/grub'\nconfigfile $prefix/grub.cfg\n`);
+  assert.ok(r.json.changed.some((c: { path: string; by: string }) => c.path === '/boot/efi/EFI/debian/grub.cfg' && c.by === 'fs-uuids'), 'the ESP file is in the report');
   // FAT32 keeps a backup boot sector: its volume id is the new one too (fsck.vfat would complain otherwise)
   const fsck = spawnSync('fsck.vfat', ['-n', '--offset', String(p3!.offset), img], { encoding: 'utf8' });
   assert.doesNotMatch(`${fsck.stdout}${fsck.stderr}`, /differences between boot sector and its backup/i);

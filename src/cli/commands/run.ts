@@ -31,7 +31,7 @@ export async function runCommand(args: ParsedArgs): Promise<number> {
     let phase: DevicePhase | undefined;
     report = await withImage(image, {
       readOnly: request.dryRun,
-      ...(operations.length ? { beforeMount: (devices) => void (phase = planDevicePhase(devices, operations)) } : {}),
+      ...(operations.length ? { beforeMount: (devices) => void (phase = planDevicePhase(devices, operations, new Set(request.providerLists.join(',').split(',').map((t) => t.trim())))) } : {}),
     }, async (img) => {
       const r = await runSysprep({ ...request, root: img.root, imageFile: image, imageMounts: img.mounted }, progressObserver(mode),
         phase ? { devicePhase: (env) => phase!.inRun(env) } : {});

@@ -5,6 +5,7 @@
  * but would fight with path completion.
  */
 import { PROVIDER_PASSES } from '../model/passes.js';
+import { DEVICE_OPERATIONS } from '../model/devices.js';
 import { BUILT_IN_PROVIDERS } from '../providers/index.js';
 import { AGENT_MODES } from '../model/request.js';
 import { OPTIONS } from './args.js';
@@ -26,7 +27,7 @@ export function bashCompletion(): string {
   const withValue = OPTIONS.filter((o) => o.takesValue).map((o) => `--${o.name}`);
   const words = [...new Set(Object.values(COMMANDS).flatMap((c) => (c.words.length ? [c.words[0]!] : [])))].filter((w) => !INTERNAL.includes(w)).sort();
   const seconds = Object.values(COMMANDS).filter((c) => c.words.length === 2).map((c) => `${c.words[0]} ${c.words[1]}`);
-  const providers = ['defaults', 'all', ...BUILT_IN_PROVIDERS.map((p) => p.id).sort()];
+  const providers = ['defaults', 'all', ...[...BUILT_IN_PROVIDERS.map((p) => p.id), ...DEVICE_OPERATIONS.map((o) => o.id)].sort()];
   const cases = Object.entries(VALUES).map(([name, vals]) => `    --${name}) COMPREPLY=($(compgen -W '${vals.join(' ')}' -- "$cur")); return ;;`);
   return `# bash completion for sysprep(8); generated from sysprep's option table (src/cli/completion.ts)
 # shellcheck disable=SC2207 # compgen's words, one per element, as every completion does

@@ -1,5 +1,6 @@
 /** --help, generated from the option table and the provider registry so it cannot fall behind. */
 import { PROVIDER_PASSES } from '../model/passes.js';
+import { DEVICE_OPERATIONS } from '../model/devices.js';
 import { compareProviders } from '../providers/api.js';
 import { BUILT_IN_PROVIDERS } from '../providers/index.js';
 
@@ -94,6 +95,8 @@ export function providerTable(): string {
       lines.push(`  ${p.defaultEnabled ? '*' : ' '} ${p.id.padEnd(24)} ${p.summary}${fam}`);
     }
   }
+  lines.push('  device phase (--image with /generalize):');
+  for (const o of DEVICE_OPERATIONS) lines.push(`  ${o.defaultEnabled ? '*' : ' '} ${o.id.padEnd(24)} ${o.summary}`);
   return lines.join('\n') + '\n';
 }
 

@@ -314,7 +314,11 @@ export function planDevicePhase(devices: ImageDevices, operations: readonly Devi
       }
       if (rewritten.size) env.log.info(`device phase: references rewritten in ${[...rewritten].join(', ')}`);
       // 3. an initramfs that carries a changed file is made again
-      if ([...rewritten].some((p) => INITRAMFS_SOURCES.some((re) => re.test(p)))) rebuildInitramfs(env, fsIds.size ? 'fs-uuids' : partIds.size ? 'part-uuids' : 'lvm-uuids');
+      // (dracut's host-only images also carry fstab and a root= of their own: any rewrite counts there)
+      const dracut = !env.fs.isFile('/usr/sbin/update-initramfs') && (env.fs.isFile('/usr/bin/dracut') || env.fs.isFile('/usr/sbin/dracut'));
+      if ((dracut && rewritten.size) || [...rewritten].some((p) => INITRAMFS_SOURCES.some((re) => re.test(p)))) {
+        rebuildInitramfs(env, fsIds.size ? 'fs-uuids' : partIds.size ? 'part-uuids' : 'lvm-uuids');
+      }
       env.attribute(undefined);
       return changes;
     },

@@ -262,7 +262,7 @@ test('device operations are refused with --root and without /generalize (exit 2)
   fs.rmSync(img);
 });
 
-test('fs-uuids on xfs (the root), btrfs (/srv) and vfat (an ESP, not mounted): new UUIDs, fstab and the ESP\'s grub.cfg rewritten', () => {
+test('fs-uuids and part-uuids on a qcow2 image of xfs (the root), btrfs (/srv) and vfat (an ESP, not mounted): new ids, fstab and the ESP\'s grub.cfg rewritten', () => {
   // a small root holding just enough to be an OS root, on xfs; no agent copied in
   const img = path.join(work, 'small.raw');
   execFileSync('truncate', ['-s', '500M', img]);
@@ -300,8 +300,16 @@ test('fs-uuids on xfs (the root), btrfs (/srv) and vfat (an ESP, not mounted): n
   } finally {
     for (const l of [l1, l2, l3]) spawnSync('losetup', ['--detach', l!]);
   }
-  const r = sysprep(['--image', img, '/generalize', '/oobe', '--agent', 'none', '--providers', 'defaults,fs-uuids', '--json']);
+  // as qcow2: the device phase works on the temporary raw conversion, which is converted back
+  const tablePartuuids = JSON.parse(execFileSync('sfdisk', ['-J', img], { encoding: 'utf8' })).partitiontable.partitions.map((p: { uuid: string }) => p.uuid);
+  const qcow2 = path.join(work, 'small.qcow2');
+  execFileSync('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'qcow2', img, qcow2]);
+  const r = sysprep(['--image', qcow2, '/generalize', '/oobe', '--agent', 'none', '--providers', 'defaults,fs-uuids,part-uuids', '--json']);
   assert.equal(r.status, 0, `${r.stderr}\n${r.stdout.slice(0, 2000)}`);
+  assert.match(execFileSync('qemu-img', ['info', qcow2], { encoding: 'utf8' }), /file format: qcow2/);
+  execFileSync('qemu-img', ['convert', '-q', '-f', 'qcow2', '-O', 'raw', qcow2, img]);
+  const partuuidsNow = JSON.parse(execFileSync('sfdisk', ['-J', img], { encoding: 'utf8' })).partitiontable.partitions.map((p: { uuid: string }) => p.uuid);
+  partuuidsNow.forEach((u: string, i: number) => assert.notEqual(u, tablePartuuids[i], `partition ${i + 1} has a new GUID`));
   const now = ids(img).parts.map((p) => p.uuid!);
   assert.deepEqual(ids(img).parts.map((p) => p.type), ['xfs', 'btrfs', 'vfat']);
   [old.xfs, old.btrfs, old.vfat].forEach((o, i) => {
@@ -329,4 +337,5 @@ test('fs-uuids on xfs (the root), btrfs (/srv) and vfat (an ESP, not mounted): n
     spawnSync('losetup', ['--detach', l]);
   }
   assert.equal(loopsOf(img), '');
+  assert.deepEqual(fs.readdirSync(work).filter((n) => n.includes('sysprep')), [], 'no temporary raw file left');
 });

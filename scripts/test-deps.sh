@@ -27,6 +27,10 @@ have xz                 || need+=(xz-utils)
 have genisoimage        || need+=(genisoimage)
 have mkfs.vfat          || need+=(dosfstools)
 have mcopy              || need+=(mtools)
+# the device phase of --image (image-devices.test): xfs, btrfs, unmkinitramfs
+have mkfs.xfs           || need+=(xfsprogs)
+have mkfs.btrfs         || need+=(btrfs-progs)
+have unmkinitramfs      || need+=(initramfs-tools-core)
 [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || need+=(debian-archive-keyring)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then

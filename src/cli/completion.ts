@@ -5,6 +5,7 @@
  * but would fight with path completion.
  */
 import { PROVIDER_PASSES } from '../model/passes.js';
+import { DEVICE_OPERATIONS } from '../model/devices.js';
 import { BUILT_IN_PROVIDERS } from '../providers/index.js';
 import { AGENT_MODES } from '../model/request.js';
 import { OPTIONS } from './args.js';
@@ -29,7 +30,7 @@ export function bashCompletion(): string {
   const byFirst = new Map<string, string[]>();
   for (const c of Object.values(COMMANDS)) if (c.words.length === 2) byFirst.set(c.words[0]!, [...(byFirst.get(c.words[0]!) ?? []), c.words[1]!]);
   const seconds = [...byFirst].map(([first, rest]) => `${first} ${rest.join(' ')}`);
-  const providers = ['defaults', 'all', ...BUILT_IN_PROVIDERS.map((p) => p.id).sort()];
+  const providers = ['defaults', 'all', ...[...BUILT_IN_PROVIDERS.map((p) => p.id), ...DEVICE_OPERATIONS.map((o) => o.id)].sort()];
   const cases = Object.entries(VALUES).map(([name, vals]) => `    --${name}) COMPREPLY=($(compgen -W '${vals.join(' ')}' -- "$cur")); return ;;`);
   return `# bash completion for sysprep(8); generated from sysprep's option table (src/cli/completion.ts)
 # shellcheck disable=SC2207 # compgen's words, one per element, as every completion does

@@ -1,5 +1,6 @@
 /** --help, generated from the option table and the provider registry so it cannot fall behind. */
 import { PROVIDER_PASSES } from '../model/passes.js';
+import { DEVICE_OPERATIONS } from '../model/devices.js';
 import { compareProviders } from '../providers/api.js';
 import { BUILT_IN_PROVIDERS } from '../providers/index.js';
 
@@ -35,7 +36,7 @@ export const HELP_OPTIONS: readonly HelpOption[] = [
   { term: '/oobe', lines: ['after the run, boot into the first-run setup (OOBE). The default.'] },
   { term: '/audit', lines: ['after the run, boot into audit mode (root logs in to customize; sticky until /oobe).'] },
   { term: '/generalize', lines: ['remove everything that makes this system this machine (the generalize providers).', 'Without it only the cleanup providers run.'] },
-  { term: '/mode:vm', lines: ['generalize a VM to be redeployed on the same hypervisor. Needs /generalize and /oobe;', 'refuses /audit and /unattend, and refuses to run outside a virtual machine.'] },
+  { term: '/mode:vm', lines: ['generalize a VM to be redeployed on the same hypervisor: a host-only initramfs and device', 'state are kept, identity is still removed. Needs /generalize and /oobe; refuses /audit and', '/unattend; on the running system, refuses to run outside a virtual machine.'] },
   { term: '/reboot', lines: ['reboot the running system when done (not with --root/--image).'] },
   { term: '/shutdown', lines: ['power off the running system when done (not with --root/--image).'] },
   { term: '/quit', lines: ['just exit when done. The default.'] },
@@ -101,6 +102,8 @@ export function providerTable(): string {
       lines.push(`  ${p.defaultEnabled ? '*' : ' '} ${p.id.padEnd(24)} ${p.summary}${fam}`);
     }
   }
+  lines.push('  device phase (--image with /generalize):');
+  for (const o of DEVICE_OPERATIONS) lines.push(`  ${o.defaultEnabled ? '*' : ' '} ${o.id.padEnd(24)} ${o.summary}`);
   return lines.join('\n') + '\n';
 }
 

@@ -9,6 +9,7 @@ import { COMPONENTS } from '../answer-file/schema.js';
 import { PROVIDER_PASSES } from '../model/passes.js';
 import { FIRSTBOOT, FIRSTBOOT_CONF, GENERATOR, PATHS } from '../model/paths.js';
 import { VERSION } from '../model/version.js';
+import { DEVICE_OPERATIONS } from '../model/devices.js';
 import { compareProviders } from '../providers/api.js';
 import { BUILT_IN_PROVIDERS } from '../providers/index.js';
 import { rowsOf } from './answer-file-docs.js';
@@ -74,6 +75,14 @@ function providersSection(): string[] {
       out.push('.TP', `.BR ${literal(p.id)} " (${roffText(tags)})"`, roffText(p.summary) + '.');
     }
   }
+  out.push('.SS Device phase (with --image and /generalize)',
+    'Operations on the image\'s block devices, selected with the same',
+    '.B \\-\\-providers',
+    'grammar, after the providers: the references in fstab, crypttab, the boot loader configuration and',
+    'kernel command lines, resume= and the initramfs are rewritten to the new ids. Naming one with',
+    '.B \\-\\-root',
+    'is a usage error.');
+  for (const o of DEVICE_OPERATIONS) out.push('.TP', `.BR ${literal(o.id)} " (${o.defaultEnabled ? 'default' : 'opt-in'})"`, roffText(o.summary) + '.');
   return out;
 }
 

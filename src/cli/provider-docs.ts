@@ -1,4 +1,5 @@
 /** docs/built-in-providers.md, generated from the registry (a test keeps the file in step with the code). */
+import { DEVICE_OPERATIONS } from '../model/devices.js';
 import { PROVIDER_PASSES } from '../model/passes.js';
 import { compareProviders } from '../providers/api.js';
 import { BUILT_IN_PROVIDERS } from '../providers/index.js';
@@ -23,6 +24,12 @@ export function providersMarkdown(): string {
     }
     out.push('');
   }
+  out.push('## device phase (`--image` with `/generalize`)', '',
+    'Operations on the image\'s block devices, selected with the same grammar; every reference to the old ids',
+    '(fstab, crypttab, the boot loader configuration and kernel command lines, `resume=`, the initramfs) is',
+    'rewritten. Naming one with `--root` is a usage error.', '', '| operation | default | what it does |', '|---|---|---|');
+  for (const o of DEVICE_OPERATIONS) out.push(`| \`${o.id}\` | ${o.defaultEnabled ? 'on' : 'opt-in'} | ${o.summary} |`);
+  out.push('');
   out.push(PACKAGES_SECTION);
   return out.join('\n');
 }

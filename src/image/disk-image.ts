@@ -18,6 +18,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ImageMount } from '../model/request.js';
+import type { ImageBlockDevice, ImageDevices } from './devices.js';
 import { environmentError, usageError } from '../model/errors.js';
 import { lvmLayout, PhysicalVolume, readPhysicalVolume, volumeDeviceNames } from './lvm.js';
 
@@ -93,13 +94,29 @@ export interface MountedImage {
   format: ImageFormat;
   /** everything mounted, / first */
   mounted: ImageMount[];
+  /** the image's block devices (loop devices attached for this run), for the device phase */
+  devices: ImageDevices;
+  /**
+   * Work to do once everything is unmounted, while the loop devices are still attached (the device
+   * phase: new file-system UUIDs, the partition table). Runs only when `fn` returned; a step that
+   * throws stops the others, and the error is thrown after everything is detached.
+   */
+  afterUnmount(step: () => void): void;
 }
 
-/**
+export interface ImageOptions {
+  readOnly: boolean;
+  /**
+   * Called with the image's block devices after they are attached and probed, before anything is
+   * mounted read-write: a check that throws here leaves the image as it was.
+   */
+  beforeMount?: (devices: ImageDevices) => void;
+}
+
 /** The raw-image work of withImage. */
 async function withRawImage<T>(
   file: string,
-  options: { readOnly: boolean; format?: ImageFormat },
+  options: ImageOptions & { format?: ImageFormat },
   fn: (image: MountedImage) => Promise<T>,
 ): Promise<T> {
   let st: fs.Stats;
@@ -125,25 +142,41 @@ async function withRawImage<T>(
     };
     const pvs: PhysicalVolume[] = [];
     const encrypted: string[] = [];
-    const layout = partitionLayout(rawFile);
+    const table = partitionTable(rawFile);
+    const layout = table.partitions;
+    // every block device of the image, for the device phase (swap and unmounted file systems too)
+    const all: ImageBlockDevice[] = [];
+    const pvLoops: ImageDevices['pvs'] = [];
     for (const [i, part] of layout.entries()) {
+      const source = layout.length > 1 || part.offset > 0 ? `partition ${i + 1}` : 'the whole disk';
       const pv = readPhysicalVolume(rawFile, part.offset);
       if (pv) {
         pvs.push(pv);
+        pvLoops.push({ loop: attach(part.offset, part.size), uuid: pv.uuid, source });
         continue;
       }
-      const source = layout.length > 1 || part.offset > 0 ? `partition ${i + 1}` : 'the whole disk';
       const d = probe(attach(part.offset, part.size));
       if (d?.fstype === 'crypto_LUKS') encrypted.push(source);
-      if (d && MOUNTABLE.has(d.fstype)) {
-        devices.push({ ...d, source, ...(part.partuuid ? { partuuid: part.partuuid } : {}), ...(part.partlabel ? { partlabel: part.partlabel } : {}) });
-      }
+      const named = { ...d, source, ...(part.partuuid ? { partuuid: part.partuuid } : {}), ...(part.partlabel ? { partlabel: part.partlabel } : {}) };
+      if (d && MOUNTABLE.has(d.fstype)) devices.push(named as BlockDevice);
+      if (d) all.push({ loop: d.device, fstype: d.fstype, ...(d.uuid ? { uuid: d.uuid } : {}), source });
     }
     const lvm = lvmLayout(pvs);
     for (const v of lvm.volumes) {
       const d = probe(attach(v.offset, v.size));
-      if (d && MOUNTABLE.has(d.fstype)) devices.push({ ...d, names: volumeDeviceNames(v), source: `logical volume ${v.vg}/${v.name}` });
+      const source = `logical volume ${v.vg}/${v.name}`;
+      if (d && MOUNTABLE.has(d.fstype)) devices.push({ ...d, names: volumeDeviceNames(v), source });
+      if (d) all.push({ loop: d.device, fstype: d.fstype, ...(d.uuid ? { uuid: d.uuid } : {}), source });
     }
+    const imageDevices: ImageDevices = {
+      file: rawFile,
+      table: table.label,
+      ...(table.id ? { diskId: table.id } : {}),
+      partitions: table.label ? layout.map((p, i) => ({ number: p.number ?? i + 1, source: `partition ${i + 1}`, ...(p.partuuid ? { partuuid: p.partuuid } : {}) })) : [],
+      fileSystems: all,
+      pvs: pvLoops,
+      vgs: [...new Set(lvm.volumes.map((v) => v.vg))],
+    };
     // what to tell a person whose image has no root sysprep can reach
     const unreachable = () => [
       ...encrypted.map((w) => `${w} is encrypted (LUKS): open it (cryptsetup open), mount the root and use --root`),
@@ -168,11 +201,19 @@ async function withRawImage<T>(
       }
     }
     if (!rootDev) throw environmentError(`--image ${file}: none of its ${devices.length} file systems is an OS root (no /etc/os-release)${unreachable()}`);
+    options.beforeMount?.(imageDevices);
     must('mount', [...mountOpts(rootDev), rootDev.device, rootDir]);
     const mounted = [rootDir];
-    undo.push(() => {
+    const unmountAll = () => {
       for (const m of mounted.reverse()) run('umount', [m]);
-    });
+      mounted.length = 0;
+    };
+    undo.push(unmountAll);
+    const mountpointOf = (d: BlockDevice, at: string) => {
+      const fsd = all.find((x) => x.loop === d.device);
+      if (fsd) fsd.mountpoint = at;
+    };
+    mountpointOf(rootDev, '/');
     const described: ImageMount[] = [{ mountpoint: '/', source: rootDev.source ?? 'the image', fstype: rootDev.fstype }];
     for (const entry of fstabEntries(path.join(rootDir, 'etc/fstab'))) {
       if (entry.mountpoint === '/' || !entry.mountpoint.startsWith('/')) continue;
@@ -184,9 +225,41 @@ async function withRawImage<T>(
       if (!real.startsWith(rootDir + '/') || !fs.statSync(real, { throwIfNoEntry: false })?.isDirectory()) continue;
       must('mount', [...mountOpts(dev), dev.device, real]);
       mounted.push(real);
+      mountpointOf(dev, entry.mountpoint);
       described.push({ mountpoint: entry.mountpoint, source: dev.source ?? 'the image', fstype: dev.fstype });
     }
-    return await fn({ root: rootDir, format, mounted: described });
+    // a file system fstab names but the run did not mount (an ESP marked noauto): where it would go
+    const fstabText = (() => {
+      try {
+        return fs.readFileSync(path.join(rootDir, 'etc/fstab'), 'utf8');
+      } catch {
+        return '';
+      }
+    })();
+    imageDevices.espMountpoint = (x) => {
+      const dev = devices.find((d) => d.device === x.loop);
+      if (!dev) return undefined;
+      for (const line of fstabText.split('\n')) {
+        const [spec, mountpoint] = line.trim().split(/\s+/);
+        if (spec && !spec.startsWith('#') && mountpoint?.startsWith('/') && matches(spec, dev)) return mountpoint.replace(/\\040/g, ' ');
+      }
+      return undefined;
+    };
+    const later: (() => void)[] = [];
+    const result = await fn({ root: rootDir, format, mounted: described, devices: imageDevices, afterUnmount: (step) => void later.push(step) });
+    if (later.length) {
+      // the device phase changes the file systems themselves: each must really be unmounted first
+      // (a chroot's namespace may hold a mount a moment after its process ended: try for a while)
+      for (const m of [...mounted].reverse()) {
+        for (let attempt = 0; run('umount', [m]).status !== 0; attempt++) {
+          if (attempt >= 20) throw environmentError(`--image ${file}: ${m} stays busy and cannot be unmounted; the device phase did not run`);
+          spawnSync('sleep', ['0.5']);
+        }
+      }
+      mounted.length = 0;
+      for (const step of later) step();
+    }
+    return result;
   } finally {
     // every step is tried, even after one fails: a loop device or mount must not outlive the run
     for (const step of undo.reverse()) {
@@ -208,7 +281,7 @@ async function withRawImage<T>(
  */
 export async function withImage<T>(
   file: string,
-  options: { readOnly: boolean },
+  options: ImageOptions,
   fn: (image: MountedImage) => Promise<T>,
 ): Promise<T> {
   if (!fs.existsSync(file)) throw usageError(`--image ${file}: no such file`);
@@ -229,6 +302,8 @@ export async function withImage<T>(
 }
 
 interface Partition {
+  /** its number in the table (1-based: sfdisk --part-uuid DEV N) */
+  number?: number;
   offset: number;
   size: number;
   partuuid?: string;
@@ -237,23 +312,35 @@ interface Partition {
 
 /** The image's partitions (GPT or MBR, read by sfdisk), or the whole file when it has no table. */
 export function partitionLayout(file: string): Partition[] {
-  const whole = [{ offset: 0, size: fs.statSync(file).size }];
+  return partitionTable(file).partitions;
+}
+
+/** The partition table: its kind and identifier (GPT disk GUID, MBR disk id) and its partitions. */
+export function partitionTable(file: string): { label?: 'gpt' | 'dos'; id?: string; partitions: Partition[] } {
+  const whole = { partitions: [{ offset: 0, size: fs.statSync(file).size }] };
   const r = run('sfdisk', ['-J', file]);
   if (r.status !== 0) return whole;
   try {
     const table = JSON.parse(r.stdout).partitiontable as {
+      label?: string;
+      id?: string;
       sectorsize?: number;
-      partitions?: { start: number; size: number; uuid?: string; name?: string; type?: string }[];
+      partitions?: { node?: string; start: number; size: number; uuid?: string; name?: string; type?: string }[];
     };
     const sector = table.sectorsize ?? 512;
     const parts = (table.partitions ?? []).filter((p) => !['5', 'f', '85'].includes(String(p.type))); // not extended containers
     if (!parts.length) return whole;
-    return parts.map((p) => ({
-      offset: p.start * sector,
-      size: p.size * sector,
-      ...(p.uuid ? { partuuid: p.uuid } : {}),
-      ...(p.name ? { partlabel: p.name } : {}),
-    }));
+    return {
+      ...(table.label === 'gpt' || table.label === 'dos' ? { label: table.label } : {}),
+      ...(table.id ? { id: table.id } : {}),
+      partitions: parts.map((p) => ({
+        ...(/(\d+)$/.test(p.node ?? '') ? { number: Number(/(\d+)$/.exec(p.node!)![1]) } : {}),
+        offset: p.start * sector,
+        size: p.size * sector,
+        ...(p.uuid ? { partuuid: p.uuid } : {}),
+        ...(p.name ? { partlabel: p.name } : {}),
+      })),
+    };
   } catch {
     return whole;
   }

@@ -40,6 +40,15 @@ providerTreeTest('hardware-state', [
     },
   },
   {
+    name: '/mode:vm keeps the state: the clones run on the same hypervisor',
+    args: ['/mode:vm', '/oobe'],
+    expect: {},
+    check(root, report) {
+      assert.equal(fs.readFileSync(at(root, BACKLIGHT), 'utf8'), '512\n');
+      assert.ok(report.providers[0].notes.some((n: string) => /kept: \/mode:vm/.test(n)), 'the note says why');
+    },
+  },
+  {
     name: 'no saved state: nothing to do',
     prepare(root) {
       fs.rmSync(at(root, BACKLIGHT));

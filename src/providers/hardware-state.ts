@@ -4,7 +4,8 @@ import { count } from './_shared.js';
 /**
  * State systemd saved about the golden machine's hardware: backlight levels and rfkill switches are
  * keyed by device paths that name that machine's devices. Clones would restore them onto different
- * hardware. (Not touched by any peer.)
+ * hardware. (Not touched by any peer.) Kept with PersistAllDeviceInstalls, and with /mode:vm: the
+ * clones run on the same hypervisor, whose virtual devices these paths name.
  */
 export default defineProvider({
   id: 'hardware-state',
@@ -14,6 +15,10 @@ export default defineProvider({
   run(ctx) {
     if (ctx.options.persistAllDeviceInstalls) {
       ctx.note('kept: PersistAllDeviceInstalls is set');
+      return;
+    }
+    if (ctx.options.vm) {
+      ctx.note('kept: /mode:vm (the clones run on the same hypervisor)');
       return;
     }
     let n = 0;

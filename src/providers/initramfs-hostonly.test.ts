@@ -31,4 +31,16 @@ providerTreeTest('initramfs-hostonly', [
       assert.match(c.detail, /rebuilt by update-initramfs/);
     },
   },
+  {
+    name: '/mode:vm keeps a host-only initramfs: no drop-in, no rebuild',
+    args: ['/mode:vm', '/oobe'],
+    prepare(root) {
+      const conf = at(root, '/etc/initramfs-tools/initramfs.conf');
+      fs.writeFileSync(conf, fs.readFileSync(conf, 'utf8').replace(/^MODULES=.*$/m, 'MODULES=dep'));
+    },
+    expect: {},
+    check(_root, report) {
+      assert.ok(report.providers[0].notes.some((n: string) => /kept the host-only initramfs-tools initramfs: \/mode:vm/.test(n)));
+    },
+  },
 ]);

@@ -4,7 +4,8 @@ import { defineProvider, ProviderContext } from './api.js';
 /**
  * A host-only initramfs holds only the drivers of the golden machine's hardware: a clone on other
  * hardware (another disk controller, another hypervisor) cannot find its root. The answer file's
- * PersistAllDeviceInstalls keeps it (clones on identical hardware); otherwise generalize switches the
+ * PersistAllDeviceInstalls keeps it (clones on identical hardware), and so does /mode:vm (clones on
+ * the same hypervisor, whose virtual devices the initramfs was made for); otherwise generalize switches the
  * image to a generic initramfs and rebuilds it, with the image's own tool:
  *  - initramfs-tools (Debian, Ubuntu): MODULES=dep is host-only (initramfs.conf(5)); a conf.d drop-in
  *    sets MODULES=most, then `update-initramfs -u -k all`;
@@ -39,7 +40,7 @@ export function initramfsKind(ctx: ProviderContext): InitramfsKind | undefined {
 
 export default defineProvider({
   id: 'initramfs-hostonly',
-  summary: 'Make a host-only initramfs generic (and rebuild it) unless PersistAllDeviceInstalls keeps it',
+  summary: 'Make a host-only initramfs generic (and rebuild it) unless PersistAllDeviceInstalls or /mode:vm keeps it',
   pass: 'generalize',
   order: 90,
   defaultEnabled: true,
@@ -48,6 +49,10 @@ export default defineProvider({
     if (!kind?.hostOnly) return;
     if (ctx.options.persistAllDeviceInstalls) {
       ctx.note(`kept the host-only ${kind.tool} initramfs: PersistAllDeviceInstalls is set`);
+      return;
+    }
+    if (ctx.options.vm) {
+      ctx.note(`kept the host-only ${kind.tool} initramfs: /mode:vm (the clones run on the same hypervisor)`);
       return;
     }
     const [dropin, text, rebuild] = kind.tool === 'initramfs-tools'

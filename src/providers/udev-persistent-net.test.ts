@@ -24,6 +24,18 @@ providerTreeTest('udev-persistent-net', [
     },
   },
   {
+    name: '/mode:vm: the CD rules (device state) stay, the MAC pins (identity) go',
+    args: ['/mode:vm', '/oobe'],
+    prepare(root) {
+      put(root, '/etc/udev/rules.d/70-persistent-cd.rules', 'SUBSYSTEM=="block", ENV{ID_CDROM}=="1", SYMLINK+="cdrom"\n');
+    },
+    expect: { removed: [NET] },
+    check(root, report) {
+      assert.match(read(root, '/etc/udev/rules.d/70-persistent-cd.rules'), /cdrom/);
+      assert.ok(report.providers[0].notes.some((n: string) => /kept .*70-persistent-cd.rules: \/mode:vm/.test(n)));
+    },
+  },
+  {
     name: 'nothing to do',
     prepare(root) {
       fs.rmSync(at(root, NET));

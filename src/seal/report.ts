@@ -3,6 +3,7 @@
  * (SPEC 3, step 2: the Panther banner; step 3: the request, option by option).
  */
 import type { Finding } from '../verify/types.js';
+import type { DeviceChange } from '../model/devices.js';
 import type { Change } from '../rootfs/rootfs.js';
 import type { ImageState } from '../model/image-state.js';
 import type { ProviderPass } from '../model/passes.js';
@@ -61,6 +62,8 @@ export interface RunReport {
   log: LogLine[];
   /** the seal's verify (SPEC 9): null when it did not run (a dry run, --verify off, no /generalize) */
   verify: SealProof | null;
+  /** with --image: the device ids the device phase changed, old → new (src/image/devices.ts) */
+  devices?: DeviceChange[];
 }
 
 export interface RunObserver {

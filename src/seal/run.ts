@@ -15,12 +15,13 @@
  *                 and the next boot's plans, the success tag (finish.ts, answer.ts); the power action
  *                 last, after the log is closed and the lock released.
  */
+import type { DevicePhaseHook } from '../model/devices.js';
 import { SysprepError } from '../model/errors.js';
 import { PATHS } from '../model/paths.js';
 import type { RunRequest } from '../model/request.js';
 import { VERSION } from '../model/version.js';
 import { agentRuntimeProblem, agentSource } from '../firstboot/install.js';
-import { keyOf, providerContext, runOptions, type Provider, type ProviderContext } from '../providers/api.js';
+import { defineProvider, keyOf, providerContext, runOptions, type Provider, type ProviderContext } from '../providers/api.js';
 import { allProviders } from '../providers/index.js';
 import { planProviders } from '../providers/selection.js';
 import { findAnswerFile, loadExplicitAnswerFile, type FoundAnswerFile } from '../system/answer-search.js';
@@ -39,7 +40,12 @@ import { applyOfflineServicing, prepareOfflineServicing, servicingOnly, type Off
 export type { ProviderResult, ProviderStatus, RunObserver, RunReport } from './report.js';
 export { openTarget, requireRoot } from './verify.js';
 
-export async function runSysprep(req: RunRequest, observer: RunObserver = {}): Promise<RunReport> {
+/** What the command line adds to a run: with --image, the device phase (src/image/devices.ts). */
+export interface RunHooks {
+  devicePhase?: DevicePhaseHook;
+}
+
+export async function runSysprep(req: RunRequest, observer: RunObserver = {}, hooks: RunHooks = {}): Promise<RunReport> {
   // ---- 1. verify (usage errors found on the way change nothing either)
   verifyCaller(req);
   // an explicit answer file is read and checked before anything else is looked at (exit 2)
@@ -58,7 +64,7 @@ export async function runSysprep(req: RunRequest, observer: RunObserver = {}): P
   const staleNote = verifyTargetAndLock(req, target, lock);
   let report: RunReport;
   try {
-    report = await seal(req, plan, target, log, observer, staleNote, answer, servicing);
+    report = await seal(req, plan, target, log, observer, staleNote, answer, servicing, hooks);
   } finally {
     log.close();
     lock.release();
@@ -78,6 +84,7 @@ async function seal(
   staleNote: string | undefined,
   answer: FoundAnswerFile | undefined,
   servicing: OfflineServicing | undefined,
+  hooks: RunHooks = {},
 ): Promise<RunReport> {
   const { fs } = target;
   const stateBefore = readImageState(fs).imageState;
@@ -94,6 +101,7 @@ async function seal(
   // ---- 2. log (never the golden machine's id)
   redactIdentity(target, log);
   logRunStart(req, plan, target, log, stateBefore, staleNote);
+  if (req.vm) log.info(`/mode:vm: the image stays tuned to its hypervisor (host-only initramfs, device state kept); identity is still removed${req.root === '/' ? '' : '; an offline root: not checked with systemd-detect-virt, the builder says it is a VM image'}`);
   const options = runOptions({
     mode: req.mode,
     generalize: req.generalize,
@@ -125,7 +133,9 @@ async function seal(
   const progress = startProgress(req, plan, target, stateBefore, log, report);
   recordBeforeSeal(req, target, log, report);
   if (servicing) applyOfflineServicing(target, log, servicing);
-  const failed = await processProviders(plan, results, progress, { target, log, observer, running, contextFor });
+  let failed = await processProviders(plan, results, progress, { target, log, observer, running, contextFor });
+  // the device phase (--image): new device ids and every reference to them, after the providers
+  if (!failed && hooks.devicePhase) failed = devicePhase(hooks.devicePhase, req, target, log, report, running);
 
   // ---- 5. finish, and prove the seal (SPEC 9)
   if (failed) finishFailed(target, log, progress, failed, report);
@@ -172,5 +182,27 @@ async function serviceOffline(
   } finally {
     log.close();
     lock.release();
+  }
+}
+
+/** The --image device phase inside the run: its changes attributed to its operations, its failure fatal. */
+function devicePhase(hook: DevicePhaseHook, req: RunRequest, target: Target, log: PantherLog, report: RunReport, running: Running): { provider: Provider; message: string } | undefined {
+  const as = (id: string) => defineProvider({ id, summary: 'device phase', pass: 'generalize', defaultEnabled: false, run() {} });
+  try {
+    report.devices = hook({
+      fs: target.fs,
+      log,
+      dryRun: req.dryRun,
+      attribute: (op) => {
+        running.current = op ? as(op) : undefined;
+      },
+      note: (op, message) => log.info(`${op}: ${message}`),
+    });
+    return undefined;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return { provider: running.current ?? as('device-phase'), message };
+  } finally {
+    running.current = undefined;
   }
 }

@@ -46,10 +46,14 @@ function isVirtualMachine(): boolean {
   return r.status === 0;
 }
 
-/** Root, and /mode:vm in a virtual machine (systemd-detect-virt --vm). */
-export function verifyCaller(req: Pick<RunRequest, 'vm'>): void {
+/**
+ * Root, and /mode:vm in a virtual machine (systemd-detect-virt --vm). Only the running system is
+ * asked: an offline root (--root, --image) is not the machine sysprep runs on, and whether it is a VM
+ * image is the builder's word (the run logs a note saying so).
+ */
+export function verifyCaller(req: Pick<RunRequest, 'vm' | 'root'>): void {
   requireRoot();
-  if (req.vm && !isVirtualMachine()) {
+  if (req.vm && req.root === '/' && !isVirtualMachine()) {
     throw environmentError('/mode:vm: systemd-detect-virt --vm says this is not a virtual machine');
   }
 }

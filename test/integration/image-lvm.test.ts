@@ -141,12 +141,12 @@ before(() => {
 });
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-test('--image with LVM: the root volume found, /var/log mounted from its /dev/mapper name, generalized, metadata untouched', () => {
+test('--image with LVM: the root volume found, /var/log mounted from its /dev/mapper name, generalized, metadata untouched without lvm-uuids', () => {
   const image = path.join(work, 'lvm.raw');
   execFileSync('cp', ['--sparse=always', lvmImage(), image]);
   const [part] = partitionLayout(image);
   const metadata = sha256Range(image, part!.offset, MiB); // label and metadata area
-  const r = sysprep(['--image', image, '/generalize', '/oobe', '--json']);
+  const r = sysprep(['--image', image, '/generalize', '/oobe', '--providers', 'defaults,-lvm-uuids', '--json']);
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(r.json.imageMounts, [
     { mountpoint: '/', source: 'logical volume sysvg/root', fstype: 'ext4' },
@@ -167,6 +167,43 @@ test('--image with LVM: the root volume found, /var/log mounted from its /dev/ma
   const state = sysprep(['state', '--image', image, '--json']);
   assert.equal(state.status, 0, state.stderr);
   assert.equal(state.json.imageState, 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE');
+});
+
+/** The PV, VG and LV ids of sysvg, as LVM reports them (read-only). */
+function lvmIds(file: string): { pv: string; vg: string; lvs: string[]; ranges: string } {
+  const [part] = partitionLayout(file);
+  const pv = attach(file, part!.offset, part!.size, true);
+  try {
+    const [pvId, vgId] = lvm(pv, 'pvs', '--noheadings', '-o', 'pv_uuid,vg_uuid', pv).trim().split(/\s+/);
+    const lvs = lvm(pv, 'lvs', '--noheadings', '-o', 'lv_uuid', 'sysvg').trim().split(/\s+/).sort();
+    return { pv: pvId!, vg: vgId!, lvs, ranges: JSON.stringify([...volumeRanges(pv, 'sysvg')]) };
+  } finally {
+    detach(pv);
+  }
+}
+
+test('--image with LVM, lvm-uuids (a default): new PV, VG and LV ids, the volumes where they were, the image still found and sealed', () => {
+  const image = path.join(work, 'lvm-ids.raw');
+  execFileSync('cp', ['--sparse=always', lvmImage(), image]);
+  const before = lvmIds(image);
+  const r = sysprep(['--image', image, '/generalize', '/oobe', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const now = lvmIds(image);
+  assert.notEqual(now.pv, before.pv);
+  assert.notEqual(now.vg, before.vg);
+  assert.equal(now.lvs.length, 3);
+  for (const id of now.lvs) assert.ok(!before.lvs.includes(id), `LV id ${id} is new`);
+  assert.equal(now.ranges, before.ranges, 'every volume keeps its extents');
+  const devices = r.json.devices as { operation: string; kind: string; old: string; new: string }[];
+  assert.deepEqual(devices.map((d) => d.kind).sort(), ['logical volume', 'logical volume', 'logical volume', 'physical volume', 'volume group']);
+  assert.ok(devices.every((d) => d.operation === 'lvm-uuids'));
+  assert.deepEqual(new Set(devices.map((d) => d.new)), new Set([now.pv, now.vg, ...now.lvs]), 'the report names the new ids');
+  assert.ok(!fs.existsSync('/etc/lvm/backup/sysvg') && !fs.existsSync('/etc/lvm/archive') || !fs.readdirSync('/etc/lvm/archive').some((n) => n.startsWith('sysvg')), 'the host\'s LVM keeps no backup of the image');
+  const state = sysprep(['state', '--image', image, '--json']);
+  assert.equal(state.status, 0, state.stderr);
+  assert.equal(state.json.imageState, 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE');
+  assert.equal(loopsOf(image), '');
+  fs.rmSync(image);
 });
 
 test('--image with a root volume split in two runs of extents, or a LUKS partition: exit 3, a message saying what to do, nothing changed', () => {

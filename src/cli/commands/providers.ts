@@ -1,4 +1,5 @@
 /** `sysprep providers [--root DIR] [--json] [--providers LIST]`: the built-in and registered providers, and which run. */
+import { DEVICE_OPERATIONS } from '../../model/devices.js';
 import { ExitCode, usageError } from '../../model/errors.js';
 import { PROVIDER_PASSES } from '../../model/passes.js';
 import { appliesTo, compareProviders } from '../../providers/api.js';
@@ -27,8 +28,19 @@ export async function providersCommand(args: ParsedArgs): Promise<number> {
       appliesToTarget: appliesTo(p, target),
       summary: p.summary,
     }));
+  // the device phase of --image (fs-uuids, lvm-uuids, part-uuids): selected with the same grammar
+  const lists = args.options.get('providers') ?? [];
+  const deviceSelected = (id: string, byDefault: boolean) => {
+    let on = lists.length ? false : byDefault;
+    for (const t of lists.join(',').split(',').map((x) => x.trim())) {
+      const [name, off] = t.startsWith('-') ? [t.slice(1), true] : [t, false];
+      if (name === id || name === 'all' || (name === 'defaults' && byDefault)) on = !off;
+    }
+    return on;
+  };
+  const devices = DEVICE_OPERATIONS.map((o) => ({ id: o.id, pass: 'device', defaultEnabled: o.defaultEnabled, enabled: deviceSelected(o.id, o.defaultEnabled), imageOnly: true, summary: o.summary }));
   if (args.options.has('json')) {
-    process.stdout.write(JSON.stringify({ target: root ?? '/', providers: rows }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ target: root ?? '/', providers: rows, devices }, null, 2) + '\n');
     return ExitCode.ok;
   }
   for (const r of rows) {
@@ -36,6 +48,7 @@ export async function providersCommand(args: ParsedArgs): Promise<number> {
     const notes = [r.appliesToTarget ? '' : 'not for this target', r.source === 'built-in' ? '' : `from ${r.source}, order ${r.order}`].filter(Boolean);
     process.stdout.write(`${flag} ${r.id.padEnd(24)} ${r.pass.padEnd(10)} ${r.summary}${notes.length ? ` (${notes.join('; ')})` : ''}\n`);
   }
+  for (const d of devices) process.stdout.write(`${d.enabled ? '*' : ' '} ${d.id.padEnd(24)} ${'device'.padEnd(10)} ${d.summary} (--image and /generalize only)\n`);
   const external = rows.filter((r) => r.source !== 'built-in').length;
   process.stdout.write(`\n* = enabled (the defaults, or what --providers selects). ${rows.length - external} built-in, ${external} registered.\n`);
   return ExitCode.ok;

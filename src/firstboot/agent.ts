@@ -317,8 +317,11 @@ function driverPathsAtBoot(base: string | undefined, paths: readonly string[]): 
     const resolved = resolveDriverPaths(sys.fs, paths.map((p, i) => ({ key: String(i + 1), path: p })), { answerDir: base, answerInTarget: true, offline: false, label: 'auditSystem' });
     sys.fs.setChangeListener((c) => sys.log.info(`DriverPaths: ${c.action} ${c.path}${c.detail ? ` (${c.detail})` : ''}`));
     for (const r of resolved) sys.log.info(`DriverPaths: ${r.path} → ${r.why}`);
-    const result = addDrivers(sys.fs, resolved.map((r) => r.classified), { loadAtBoot: false, log: sys.log });
+    // installed, then started as Windows' PnP starts a driver it installs in audit mode
+    const result = addDrivers(sys.fs, resolved.map((r) => r.classified), { loadAtBoot: false, loadNow: true, log: sys.log });
     for (const a of result.added) sys.log.info(`DriverPaths: added ${a.what}${a.kernels.length ? ` [${a.kernels.join(', ')}]` : ''}`);
+    if (result.loaded?.length) sys.log.info(`DriverPaths: loaded ${result.loaded.join(', ')}`);
+    for (const n of result.notes) sys.log.warn(`DriverPaths: ${n}`);
     return 0;
   } catch (err) {
     return fail(sys, 'DriverPaths', err);

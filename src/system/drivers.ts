@@ -28,6 +28,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as nodefs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { driverPathAdvice, driverPathCandidates, isWindowsPath } from '../answer-file/driver-paths.js';
 import { describeError, environmentError, SysprepError, usageError } from '../model/errors.js';
@@ -268,6 +269,13 @@ export function initramfsListedModules(fs: RootFs): Set<string> {
 export interface AddOptions {
   /** load these modules at every boot, from the initramfs (modules-load.d and the initramfs module list) */
   loadAtBoot: boolean;
+  /**
+   * load the added modules and DKMS modules into the running kernel after depmod, as Windows' PnP
+   * starts a driver it installs at audit time: only when the target is the running system and the
+   * module went to the running kernel's tree (the agent's DriverPaths in auditSystem). A module that
+   * does not load is a note, not a failure: it is installed and loads at the next boot if it can.
+   */
+  loadNow?: boolean;
   log: PantherLog;
 }
 
@@ -284,6 +292,8 @@ export interface AddResult {
   /** kernels whose initramfs was (or would be) rebuilt */
   initramfs: string[];
   notes: string[];
+  /** modules loaded into the running kernel (loadNow) */
+  loaded?: string[];
 }
 
 /** Where drivers add keeps what it added (read by drivers list). */
@@ -701,6 +711,28 @@ class Session {
 }
 
 /**
+ * modprobe each module that went to the running kernel (options.loadNow), once depmod has indexed it.
+ * Returns the names loaded; a failure is a note with modprobe's own lines.
+ */
+function loadIntoRunningKernel(fs: RootFs, names: { name: string; kernels: string[] }[], result: AddResult, log: PantherLog): string[] {
+  const running = os.release();
+  const loaded: string[] = [];
+  for (const name of [...new Set(names.filter((n) => n.kernels.includes(running)).map((n) => n.name))]) {
+    if (fs.dryRun) {
+      log.info(`Drivers: would run modprobe ${name}`);
+      continue;
+    }
+    log.info(`Drivers: running modprobe ${name} (the running kernel ${running})`);
+    const r = runInTarget(fs, ['modprobe', name], { timeoutMs: 120_000 });
+    if (r.status === 0) loaded.push(name);
+    else result.notes.push(`modprobe ${name} failed (status ${r.status}): ${failureLines(r.output)}; it is installed and loads at the next boot if it can`);
+  }
+  const other = names.filter((n) => !n.kernels.includes(running)).map((n) => n.name);
+  if (other.length) log.info(`Drivers: not loaded now (built for another kernel than the running ${running}): ${[...new Set(other)].join(', ')}`);
+  return loaded;
+}
+
+/**
  * Add drivers to a target. `classified` comes from classifyPath (every PATH first: a bad one changes
  * nothing). Usage and environment problems are thrown before anything changes; a failure while
  * installing is a fatal error (exit 1) after the rollback of what failed.
@@ -709,6 +741,7 @@ export function addDrivers(fs: RootFs, classified: Classified[], options: AddOpt
   const checked = checkAgainstTarget(fs, classified);
   const s = new Session(fs, options);
   const loadNames: string[] = [];
+  const modules: { name: string; kernels: string[] }[] = [];
   try {
     // packages first (a DKMS package needs dkms, which a package of the same request may bring)
     const pkgs = classified.flatMap((c) => c.items.filter((i): i is PackageItem => i.kind === 'package').map((item) => ({ item, source: c.path })));
@@ -718,9 +751,11 @@ export function addDrivers(fs: RootFs, classified: Classified[], options: AddOpt
         if (item.kind === 'module') {
           s.module(item, checked.get(item)!, c.path);
           loadNames.push(item.name);
+          modules.push({ name: item.name, kernels: checked.get(item)! });
         } else if (item.kind === 'dkms') {
           s.dkms(item, checked.get(item)!, c.path);
           loadNames.push(item.name);
+          modules.push({ name: item.name, kernels: checked.get(item)! });
         } else if (item.kind === 'firmware') s.firmware(item, c.path);
       }
     }
@@ -728,6 +763,7 @@ export function addDrivers(fs: RootFs, classified: Classified[], options: AddOpt
     if (options.loadAtBoot && !load.length) s.result.notes.push('--load-at-boot: no module or DKMS source was given (packages load their own modules)');
     s.loadAtBoot(load);
     s.finish(load);
+    if (options.loadNow && fs.root === '/') s.result.loaded = loadIntoRunningKernel(fs, modules, s.result, options.log);
     writeRecord(fs, s.result, options.loadAtBoot);
     return s.result;
   } finally {

@@ -166,3 +166,27 @@ test('a package whose postinst fails: exit 1 with the package\'s own message, pu
   // the package database is sound afterwards
   assert.equal(inChroot(root, ['dpkg', '--audit']).output.trim(), '');
 });
+
+test('unattend check: where the audit boot looks for each auditSystem DriverPaths path (relative: the answer file\'s directory on the clone)', () => {
+  const dir = fs.mkdtempSync(path.join(scratch, 'answer-'));
+  fs.mkdirSync(path.join(dir, 'drv'));
+  fs.copyFileSync(dr.modules.helloAudit, path.join(dir, 'drv/sysprep_hello_audit.ko'));
+  const file = path.join(dir, 'unattend.xml');
+  fs.writeFileSync(file, `<?xml version="1.0" encoding="utf-8"?>
+<unattend xmlns="urn:schemas-microsoft-com:unattend">
+  <settings pass="auditSystem">
+    <component name="Microsoft-Windows-PnpCustomizationsNonWinPE" processorArchitecture="amd64" publicKeyToken="31bf3856ad364e35" language="neutral" versionScope="nonSxS" xmlns:wcm="http://schemas.microsoft.com/WMIConfig/2002/State">
+      <DriverPaths>
+        <PathAndCredentials wcm:action="add" wcm:keyValue="1"><Path>drv</Path></PathAndCredentials>
+        <PathAndCredentials wcm:action="add" wcm:keyValue="2"><Path>/opt/vendor/drivers</Path></PathAndCredentials>
+      </DriverPaths>
+    </component>
+  </settings>
+</unattend>
+`);
+  const r = sysprep(['unattend', 'check', file]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /auditSystem \[1\] "drv": found relative to the answer file here; at the audit boot it is looked for relative to the answer file's directory on the clone \(\/var\/lib\/sysprep\/ when the file is given to the seal's command line/);
+  assert.match(r.stdout, /\n {4}- kernel module sysprep_hello_audit for kernel /);
+  assert.match(r.stdout, /auditSystem \[2\] "\/opt\/vendor\/drivers": looked for on the clone at its audit boot/);
+});

@@ -142,7 +142,8 @@ function explainDriverPaths(doc: AnswerFileDocument, file: string): DriverPathEx
       e.found = here.path;
       try {
         e.installs = classifyPath(here.path).items.map(describeItem);
-        e.note = `found ${here.why}${pass === 'auditSystem' && d.path.startsWith('/') ? ' here; at boot it is looked for on the clone' : ''}`;
+        e.note = `found ${here.why}${pass !== 'auditSystem' ? '' : d.path.startsWith('/') ? ' here; at boot it is looked for on the clone'
+          : " here; at the audit boot it is looked for relative to the answer file's directory on the clone (/var/lib/sysprep/ when the file is given to the seal's command line: put the drivers there, or use a path inside the image)"}`;
       } catch (err) {
         e.note = `found ${here.why}, but: ${describeError(err)}`;
       }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every compiled test file with Node's built-in test runner (its summary prints "# pass N" and
 // "# fail N"). Test files run one at a time: they share the debootstrap cache and loop devices, and
-// this machine has two cores. Pass file-name filters as arguments to run a subset.
+// this machine has two cores. Pass file-name filters as arguments to run a subset. Each file's time is
+// printed on stderr at the end (scripts/test-times.mjs).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,5 +25,9 @@ if (!selected.length) {
   console.error('no test files matched');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=tap', ...selected], { stdio: 'inherit' });
+const reporters = [
+  '--test-reporter=tap', '--test-reporter-destination=stdout',
+  `--test-reporter=${new URL('./test-times.mjs', import.meta.url).pathname}`, '--test-reporter-destination=stderr',
+];
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...reporters, ...selected], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -544,10 +544,20 @@ phase_host_keys() {
     if [[ -n $host && $host != "$running" ]]; then printf '%s' "$host" 2>/dev/null >/proc/sys/kernel/hostname || log_warn "could not set the running host name"; fi
     make_package_keys
   fi
-  # the record of the packages' keys goes with the marker (one rm, in this order)
+  # the record of the packages' keys goes with the marker (one rm, in this order), and the plan after
+  # them once the clone is set up (the OOBE keeps it while the keys are pending: a power loss here
+  # must find it); an OOBE that finished meanwhile saw the marker: its plan is removed here then
   local -a gone=()
+  local state
   [[ -e $HOST_KEYS_DONE ]] && gone+=("$HOST_KEYS_DONE")
-  rm -f -- "${gone[@]}" "$HOST_KEYS_PENDING" || fail ssh-host-keys "could not remove $HOST_KEYS_PENDING"
+  gone+=("$HOST_KEYS_PENDING")
+  read_state_into state
+  [[ $state == IMAGE_STATE_COMPLETE ]] && gone+=("$PLAN_DIR/host-keys")
+  rm -f -- "${gone[@]}" || fail ssh-host-keys "could not remove $HOST_KEYS_PENDING"
+  if [[ $state != IMAGE_STATE_COMPLETE && -e $PLAN_DIR/host-keys ]]; then
+    read_state_into state
+    [[ $state == IMAGE_STATE_COMPLETE ]] && rm -f -- "$PLAN_DIR/host-keys"
+  fi
   phase_done
 }
 
@@ -1473,10 +1483,17 @@ phase_oobe() {
   run_plan oobe
   elapsed_into ELAPSED
   log_info "oobeSystem pass done in $ELAPSED s"
-  # set up: nothing of the first boot is left to plan (audit mode keeps its host-keys list); one rm
-  local -a gone=("$OOBE_MARKER" "$STEPS" "$PLAN_DIR/oobe.plan")
+  # set up: nothing of the first boot is left to plan (audit mode keeps its host-keys list, and so do
+  # keys still being made: their phase removes it); one rm
+  local -a gone=("$OOBE_MARKER" "$STEPS" "$PLAN_DIR/oobe.plan") plans
+  local plan
   read_state_into state
-  [[ $state == IMAGE_STATE_COMPLETE ]] && gone+=("$PLAN_DIR"/*)
+  if [[ $state == IMAGE_STATE_COMPLETE ]]; then
+    plans=("$PLAN_DIR"/*)
+    for plan in "${plans[@]}"; do
+      [[ $plan == "$PLAN_DIR/host-keys" && -e $HOST_KEYS_PENDING ]] || gone+=("$plan")
+    done
+  fi
   rm -f -- "${gone[@]}"
   phase_done
 }

@@ -87,9 +87,9 @@ Conflicts=shutdown.target
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-# the keys' seconds of CPU yield to the rest of the boot (specialize holds sysinit.target, the OOBE
-# the login prompts): only sshd waits for them
-Nice=10
+# not niced: on two or more CPUs the keys are the boot's longest path to sshd (bench/firstboot: the
+# floor's plain unit made them 5 s sooner than this one at Nice=10), and on one CPU the same work is
+# done in the same time whatever the order
 ExecStart=${FIRSTBOOT} host-keys
 StandardOutput=journal+console
 StandardError=journal+console
@@ -187,10 +187,26 @@ case $state in
   ${IMAGE_STATES.join('|')}) ;;
   *) state=IMAGE_STATE_UNDEPLOYABLE ;;
 esac
-want() { mkdir -p "$out/$1.wants" && ln -sf "${UNIT_DIR}/$2" "$out/$1.wants/$2"; }
+# the units to pull in, as TARGET:UNIT words; linked at the end, one mkdir and one ln per target (each
+# program started here holds up the whole boot: generators run before any unit)
+wants=''
+want() { wants="$wants $1:$2"; }
+link_wants() {
+  [ -n "$wants" ] || return 0
+  targets=''
+  for w in $wants; do case " $targets " in *" \${w%%:*} "*) ;; *) targets="$targets \${w%%:*}" ;; esac; done
+  set --
+  for t in $targets; do set -- "$@" "$out/$t.wants"; done
+  mkdir -p "$@" || return 0
+  for t in $targets; do
+    set --
+    for w in $wants; do [ "\${w%%:*}" = "$t" ] && set -- "$@" "${UNIT_DIR}/\${w#*:}"; done
+    ln -sf -t "$out/$t.wants" "$@"
+  done
+}
 autologin_root() {
+  mkdir -p${CONSOLE_GETTYS.map((u) => ` "$out/${u}.d"`).join('')}
   for unit in ${CONSOLE_GETTYS.join(' ')}; do
-    mkdir -p "$out/$unit.d"
     case "$unit" in
       serial-*) baud="--keep-baud 115200,57600,38400,9600 " ;;
       *) baud="--noclear " ;;
@@ -234,6 +250,7 @@ ${stateCases()}
 esac
 # the host keys, whatever the state, until they are made (a power loss while they were being made included)
 if [ -e ${MARKERS.hostKeysPending} ]; then phase host-keys; fi
+link_wants
 exit 0
 `;
 

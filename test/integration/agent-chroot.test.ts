@@ -21,9 +21,9 @@ let root: string;
 const answerFile = path.join(WORK_DIR, `agent-chroot-${process.pid}.xml`);
 
 /** Run a command inside the root, in a private UTS namespace, with no terminal. */
-function inRoot(argv: string[], options: { user?: string; env?: Record<string, string> } = {}) {
+function inRoot(argv: string[], options: { user?: string; env?: Record<string, string>; root?: string } = {}) {
   const env = Object.entries({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...options.env }).map(([k, v]) => `${k}=${v}`);
-  const r = spawnSync('unshare', ['--uts', '--fork', 'chroot', ...(options.user ? [`--userspec=${options.user}`] : []), root, 'env', '-i', ...env, ...argv],
+  const r = spawnSync('unshare', ['--uts', '--fork', 'chroot', ...(options.user ? [`--userspec=${options.user}`] : []), options.root ?? root, 'env', '-i', ...env, ...argv],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
   return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
@@ -198,6 +198,41 @@ describe('the first-boot agent in a chroot', { concurrency: false }, () => {
     assert.equal(read(root, '/tmp/first-logon'), 'deploy\n');
     inRoot(['/bin/sh', '-c', '. /etc/profile.d/sysprep.sh'], { user: 'deploy:deploy', env });
     assert.equal(read(root, '/tmp/first-logon'), 'deploy\n', 'not a second time');
+  });
+
+  it('keys still being made when the OOBE finishes: the OOBE keeps their plan (a power loss must find it), their phase removes it', () => {
+    // no RunSynchronous here: specialize does not wait for the keys, as on a boot where their unit is slower
+    const other = overlayRoot(usedRoot('bookworm'), 'agent-chroot-keys');
+    const file = path.join(WORK_DIR, `agent-chroot-keys-${process.pid}.xml`);
+    try {
+      fs.writeFileSync(file, UNATTEND({
+        specialize: COMPONENT('Microsoft-Windows-Shell-Setup', '<ComputerName>keys-01</ComputerName><TimeZone>UTC</TimeZone>') + INTERNATIONAL,
+        oobeSystem: COMPONENT('Microsoft-Windows-Shell-Setup',
+          '<UserAccounts><LocalAccounts><LocalAccount wcm:action="add"><Name>keys</Name><Group>Users</Group>' +
+          '<Password><Value>Keys-Pass-1</Value><PlainText>true</PlainText></Password></LocalAccount></LocalAccounts></UserAccounts>' +
+          '<OOBE><HideEULAPage>true</HideEULAPage></OOBE>'),
+      }));
+      const sealed = sysprep(['--root', other.root, '/generalize', '/oobe', `/unattend:${file}`]);
+      assert.equal(sealed.status, 0, sealed.stderr);
+      const plans = path.join(other.root, 'var/lib/sysprep/state/plans');
+      const pending = path.join(other.root, 'var/lib/sysprep/state/host-keys.pending');
+      for (const phase of ['specialize', 'oobe']) {
+        const r = inRoot(['/usr/lib/sysprep/firstboot', phase], { root: other.root });
+        assert.equal(r.status, 0, r.out);
+      }
+      assert.match(read(other.root, '/var/lib/sysprep/state/State.ini'), /IMAGE_STATE_COMPLETE/);
+      assert.ok(fs.existsSync(pending));
+      assert.deepEqual(fs.readdirSync(plans), ['host-keys'], 'only the plan of the keys still to make');
+      const keys = inRoot(['/usr/lib/sysprep/firstboot', 'host-keys'], { root: other.root });
+      assert.equal(keys.status, 0, keys.out);
+      assert.deepEqual(fs.readdirSync(plans), [], 'no plan left once the keys are made');
+      assert.ok(!fs.existsSync(pending));
+      assert.match(read(other.root, '/etc/ssh/ssh_host_ed25519_key.pub'), / root@keys-01\n$/, "the plan's name, no second ssh-keygen for the comment");
+      assert.doesNotMatch(read(other.root, '/var/log/sysprep/panther/setupact.log'), /cannot be read|stays root@localhost/);
+    } finally {
+      other.dispose();
+      fs.rmSync(file, { force: true });
+    }
   });
 
   it('in COMPLETE every phase does nothing', () => {

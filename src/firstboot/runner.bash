@@ -1319,14 +1319,14 @@ EXIT_HANDLED='' # the exit was reported already (fail) or is planned
 CURRENT_STEP='' # the step under way (step)
 SIGNALLED=''
 
-failures_file() { printf '%s/%s.failures' "$STATE_DIR" "${1:-${PHASE:-firstboot}}"; }
+failures_file_into() { printf -v "$1" '%s/%s.failures' "$STATE_DIR" "${2:-${PHASE:-firstboot}}"; } # VAR [PHASE]: no subshell
 
 # Count this failure: one more when it is the same (step and reason) as the last one of the phase.
 record_failure() { # REASON
   local file count='' step=${CURRENT_STEP:--} old_step='' old_reason='' reason=${1//$'\n'/ }
   FAILURES=0
   [[ -n $RUNNING ]] || return 0
-  file=$(failures_file "$RUNNING")
+  failures_file_into file "$RUNNING"
   if [[ -f $file ]]; then
     { read -r count; read -r old_step; read -r old_reason; } <"$file"
     [[ $count =~ ^[0-9]{1,6}$ && $old_step == "$step" && $old_reason == "$reason" ]] || count=0
@@ -1339,14 +1339,15 @@ record_failure() { # REASON
 }
 
 report_failure() { # PHASE MESSAGE [counted]
-  local state what next
-  state=$(read_state)
+  local state what next file
+  read_state_into state
   what=$2
   [[ -n $CURRENT_STEP && $what != *"(step $CURRENT_STEP)" ]] && what+=" (step $CURRENT_STEP)"
   FAILURES=0
   [[ ${3:-} == counted ]] && record_failure "$what"
   if ((FAILURES >= RETRY_CAP)); then
-    next="it failed this way $FAILURES times in a row: it is not started again at boot (reseal the image, or remove $(failures_file "$RUNNING") to try again)"
+    failures_file_into file "$RUNNING"
+    next="it failed this way $FAILURES times in a row: it is not started again at boot (reseal the image, or remove $file to try again)"
   else
     next='the next boot tries again'
   fi
@@ -1386,7 +1387,7 @@ gave_up_main() { # PHASE
   local phase=${1:-} file count='' step='' reason=''
   [[ $phase =~ ^[a-z-]+$ ]] || { echo "firstboot gave-up: no such phase: $phase" >&2; exit 2; }
   open_logs
-  file=$(failures_file "$phase")
+  failures_file_into file "$phase"
   [[ -f $file ]] && { read -r count; read -r step; read -r reason; } <"$file"
   log_error "$phase: not started at this boot: it failed ${count:-$RETRY_CAP} times in a row (step ${step:--}: ${reason:-unknown}). The image state stays $(read_state); reseal the image, or remove $file to try again."
   printf '\r\nsysprep: %s is not started any more: it failed %s times in a row (%s).\r\nThis machine is not set up (%s). See %s/setuperr.log; remove %s to try again.\r\n\r\n' \
@@ -1397,7 +1398,7 @@ gave_up_main() { # PHASE
 phase_done() {
   local file
   RUNNING=''
-  printf -v file '%s/%s.failures' "$STATE_DIR" "${PHASE:-firstboot}"
+  failures_file_into file
   [[ ! -e $file ]] || rm -f -- "$file" 2>/dev/null
 }
 

@@ -20,7 +20,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { driverRoot, type DriverRoot } from '../fixtures/driver-roots.js';
+import { driverPathsAnswerFile, driverRoot, type DriverRoot } from '../fixtures/driver-roots.js';
 import { buildImage, withMountedImage, WORK_DIR } from '../fixtures/disk-image.js';
 import { overlayRoot } from '../fixtures/used-root.js';
 import { startImage, tail } from '../harness/qemu.js';
@@ -80,19 +80,7 @@ test('drivers add --image, offlineServicing DriverPaths through --image, auditSy
   fs.mkdirSync(path.join(answerDir, 'drivers'), { recursive: true });
   fs.copyFileSync(dr.modules.helloDp, path.join(answerDir, 'drivers/sysprep_hello_dp.ko'));
   const unattend = path.join(answerDir, 'unattend.xml');
-  fs.writeFileSync(unattend, `<?xml version="1.0" encoding="utf-8"?>
-<unattend xmlns="urn:schemas-microsoft-com:unattend">
-  <settings pass="offlineServicing">
-    <component name="Microsoft-Windows-PnpCustomizationsNonWinPE" processorArchitecture="amd64" publicKeyToken="31bf3856ad364e35" language="neutral" versionScope="nonSxS" xmlns:wcm="http://schemas.microsoft.com/WMIConfig/2002/State">
-      <DriverPaths>
-        <PathAndCredentials wcm:action="add" wcm:keyValue="1">
-          <Path>drivers</Path>
-        </PathAndCredentials>
-      </DriverPaths>
-    </component>
-  </settings>
-</unattend>
-`);
+  fs.writeFileSync(unattend, driverPathsAnswerFile({ offlineServicing: ['drivers'] }));
   const check = sysprep(['unattend', 'check', unattend]);
   assert.equal(check.status, 0, check.stdout + check.stderr);
   assert.match(check.stdout, /offlineServicing \[1\] "drivers": found relative to the answer file\n {4}- kernel module sysprep_hello_dp for kernel /);
@@ -106,16 +94,7 @@ test('drivers add --image, offlineServicing DriverPaths through --image, auditSy
 
   // 3. sealed into audit mode: offlineServicing again at the seal, auditSystem left to the boot
   const sealAnswer = path.join(answerDir, 'unattend-audit.xml');
-  fs.writeFileSync(sealAnswer, fs.readFileSync(unattend, 'utf8').replace('</unattend>', `  <settings pass="auditSystem">
-    <component name="Microsoft-Windows-PnpCustomizationsNonWinPE" processorArchitecture="amd64" publicKeyToken="31bf3856ad364e35" language="neutral" versionScope="nonSxS" xmlns:wcm="http://schemas.microsoft.com/WMIConfig/2002/State">
-      <DriverPaths>
-        <PathAndCredentials wcm:action="add" wcm:keyValue="1">
-          <Path>${AUDIT_DRIVERS}</Path>
-        </PathAndCredentials>
-      </DriverPaths>
-    </component>
-  </settings>
-</unattend>`));
+  fs.writeFileSync(sealAnswer, driverPathsAnswerFile({ offlineServicing: ['drivers'], auditSystem: [AUDIT_DRIVERS] }));
   const check2 = sysprep(['unattend', 'check', sealAnswer]);
   assert.equal(check2.status, 0, check2.stdout + check2.stderr);
   assert.match(check2.stdout, new RegExp(`auditSystem \\[1\\] "${AUDIT_DRIVERS}": looked for on the clone at its audit boot`));

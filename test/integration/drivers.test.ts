@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { driverRoot, HELLO_DKMS_SOURCE, inChroot, type DriverRoot } from '../fixtures/driver-roots.js';
+import { driverPathsAnswerFile, driverRoot, HELLO_DKMS_SOURCE, inChroot, type DriverRoot } from '../fixtures/driver-roots.js';
 import { CACHE_DIR } from '../fixtures/roots.js';
 import { overlayRoot, type Scratch } from '../fixtures/used-root.js';
 import { debFile } from '../harness/debian-package.js';
@@ -172,18 +172,7 @@ test('unattend check: where the audit boot looks for each auditSystem DriverPath
   fs.mkdirSync(path.join(dir, 'drv'));
   fs.copyFileSync(dr.modules.helloAudit, path.join(dir, 'drv/sysprep_hello_audit.ko'));
   const file = path.join(dir, 'unattend.xml');
-  fs.writeFileSync(file, `<?xml version="1.0" encoding="utf-8"?>
-<unattend xmlns="urn:schemas-microsoft-com:unattend">
-  <settings pass="auditSystem">
-    <component name="Microsoft-Windows-PnpCustomizationsNonWinPE" processorArchitecture="amd64" publicKeyToken="31bf3856ad364e35" language="neutral" versionScope="nonSxS" xmlns:wcm="http://schemas.microsoft.com/WMIConfig/2002/State">
-      <DriverPaths>
-        <PathAndCredentials wcm:action="add" wcm:keyValue="1"><Path>drv</Path></PathAndCredentials>
-        <PathAndCredentials wcm:action="add" wcm:keyValue="2"><Path>/opt/vendor/drivers</Path></PathAndCredentials>
-      </DriverPaths>
-    </component>
-  </settings>
-</unattend>
-`);
+  fs.writeFileSync(file, driverPathsAnswerFile({ auditSystem: ['drv', '/opt/vendor/drivers'] }));
   const r = sysprep(['unattend', 'check', file]);
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /auditSystem \[1\] "drv": found relative to the answer file here; at the audit boot it is looked for relative to the answer file's directory on the clone \(\/var\/lib\/sysprep\/ when the file is given to the seal's command line/);

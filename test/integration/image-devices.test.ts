@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
+import { withPartitionsMounted } from '../fixtures/disk-image.js';
 import { CACHE_DIR, withLock } from '../fixtures/roots.js';
 import { overlayRoot, usedRoot } from '../fixtures/used-root.js';
 import { startImage, tail } from '../harness/qemu.js';
@@ -115,27 +116,8 @@ function ids(file: string): { parts: { uuid?: string; partuuid?: string; type?: 
   return { parts, disk: table.id };
 }
 
-/** Mount the sealed image's / and /boot read-only and call fn with the root. */
-function inspect<T>(file: string, fn: (root: string) => T): T {
-  const [p1, , p3] = partitionLayout(file);
-  const attach = (p: { offset: number; size: number }) => execFileSync('losetup',
-    ['--find', '--show', '--read-only', '--offset', String(p.offset), '--sizelimit', String(p.size), file], { encoding: 'utf8' }).trim();
-  const loops = [attach(p3!), attach(p1!)];
-  const dir = fs.mkdtempSync(path.join(CACHE_DIR, 'work', 'devices-inspect-'));
-  try {
-    execFileSync('mount', ['-o', 'ro,noload', loops[0]!, dir]);
-    execFileSync('mount', ['-o', 'ro,noload', loops[1]!, path.join(dir, 'boot')]);
-    try {
-      return fn(dir);
-    } finally {
-      spawnSync('umount', [path.join(dir, 'boot')]);
-      spawnSync('umount', [dir]);
-    }
-  } finally {
-    for (const l of loops) spawnSync('losetup', ['--detach', l]);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
+/** Mount the sealed image's / (p3) and /boot (p1) read-only and call fn with the root. */
+const inspect = <T>(file: string, fn: (root: string) => T): T => withPartitionsMounted(file, [[2, '/'], [0, '/boot']], fn);
 
 const olds = () => [OLD.boot, OLD.swap, OLD.root, OLD.bootPart, OLD.swapPart, OLD.rootPart, OLD.disk];
 const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');

@@ -4,15 +4,15 @@
  * generalize, and leave no mount and no loop device behind, whatever happens.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
+import { withPartitionsMounted } from '../fixtures/disk-image.js';
 import { CACHE_DIR, withLock } from '../fixtures/roots.js';
 import { overlayRoot, usedRoot } from '../fixtures/used-root.js';
 import { sysprep } from '../harness/sysprep.js';
-import { partitionLayout } from '../../src/image/disk-image.js';
 
 const MiB = 1024 * 1024;
 const IMAGE_VERSION = 1;
@@ -69,27 +69,8 @@ function sha256(file: string): string {
   return h.digest('hex');
 }
 
-/** Look inside a raw image read-only: mounts p2 and p1 at a temp dir. */
-function inspect<T>(file: string, fn: (root: string) => T): T {
-  const [boot, rootPart] = partitionLayout(file);
-  const attach = (p: { offset: number; size: number }) => execFileSync('losetup',
-    ['--find', '--show', '--read-only', '--offset', String(p.offset), '--sizelimit', String(p.size), file], { encoding: 'utf8' }).trim();
-  const loops = [attach(rootPart!), attach(boot!)];
-  const dir = fs.mkdtempSync(path.join(CACHE_DIR, 'work', 'inspect-'));
-  try {
-    execFileSync('mount', ['-o', 'ro,noload', loops[0]!, dir]);
-    execFileSync('mount', ['-o', 'ro,noload', loops[1]!, path.join(dir, 'boot')]);
-    try {
-      return fn(dir);
-    } finally {
-      spawnSync('umount', [path.join(dir, 'boot')]);
-      spawnSync('umount', [dir]);
-    }
-  } finally {
-    for (const l of loops) spawnSync('losetup', ['--detach', l]);
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
+/** Look inside a raw image read-only: p2 at a temp dir, p1 at its /boot. */
+const inspect = <T>(file: string, fn: (root: string) => T): T => withPartitionsMounted(file, [[1, '/'], [0, '/boot']], fn);
 
 before(() => {
   base = partitionedImage();

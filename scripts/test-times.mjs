@@ -1,6 +1,7 @@
 // A node:test reporter that prints, once the run ends, how long each test file took (the sum of its
 // top-level tests' durations and the wall time from its first to its last result), slowest first, as
 // TAP comments: where a suite's time goes (.ci/run's budget is in the README).
+import { readFileSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 
 export default async function* testTimes(source) {
@@ -15,6 +16,15 @@ export default async function* testTimes(source) {
     files.set(file, f);
   }
   const rows = [...files].sort((a, b) => b[1].ms - a[1].ms);
+  // kept for the next run's order (scripts/run-tests.mjs: the longest files first); a subset's run
+  // updates its own files only
+  const record = process.env.SYSPREP_TEST_TIMES;
+  if (record) {
+    let times = {};
+    try { times = JSON.parse(readFileSync(record, 'utf8')); } catch { /* the first run */ }
+    for (const [file, f] of rows) times[file] = Math.round(f.ms);
+    try { writeFileSync(record, `${JSON.stringify(times, null, 1)}\n`); } catch { /* no cache directory yet */ }
+  }
   const total = rows.reduce((s, [, f]) => s + f.ms, 0);
   yield `# test time by file (top-level tests), total ${(total / 60000).toFixed(1)} min\n`;
   for (const [file, f] of rows) {

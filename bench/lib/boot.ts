@@ -148,7 +148,7 @@ export interface BootSpec extends Pick<BootImage, 'kernel' | 'initrd'> {
 export async function timedBoot(b: BootSpec): Promise<TimedBoot> {
   const loadAverage = load();
   const t0 = performance.now();
-  const guest = startImage({ image: b.image, kernel: b.kernel, initrd: b.initrd, timeoutMs: b.timeoutMs, logFile: b.serialLog, cpus: b.cpus, ...(b.extraArgs ? { extraArgs: b.extraArgs } : {}) });
+  const guest = startImage({ image: b.image, kernel: b.kernel, initrd: b.initrd, timeoutMs: b.timeoutMs, logFile: b.serialLog, cpus: b.cpus, diskCache: 'writeback', ...(b.extraArgs ? { extraArgs: b.extraArgs } : {}) });
   const at = (re: RegExp) => guest.waitFor(re, b.timeoutMs).then((m) => ({ m, wall: (performance.now() - t0) / 1000 }));
   let ready: { m: RegExpExecArray; wall: number };
   let done: { m: RegExpExecArray; wall: number };

@@ -85,9 +85,9 @@ export async function loginAndPowerOff(g: Guest, user: string, password: string)
   await g.waitFor(/login: $/m, BOOT_TIMEOUT);
   const at = g.serial().length;
   g.type(`${user}\n`);
-  await g.waitFor(/Password: ?$/m, 60_000, at);
+  await g.waitFor(/Password: ?$/m, 120_000, at);
   g.type(`${password}\n`);
-  await g.waitFor(/[#$] $/m, 60_000, at);
+  await g.waitFor(/[#$] $/m, 120_000, at);
   const off = user === 'root' ? 'poweroff' : `echo '${password}' | sudo -S poweroff`;
   g.type(`systemctl is-system-running --wait; ${off}\n`);
 }

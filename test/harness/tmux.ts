@@ -31,7 +31,7 @@ export class Session {
     tmux('send-keys', '-t', this.name, ...keys);
   }
   /** Polls the screen until `test` passes; fails with the last screen after `timeoutMs`. */
-  async waitFor(what: string, test: (screen: string) => boolean, timeoutMs = 15_000): Promise<string> {
+  async waitFor(what: string, test: (screen: string) => boolean, timeoutMs = 30_000): Promise<string> {
     const end = Date.now() + timeoutMs;
     let screen = '';
     for (;;) {

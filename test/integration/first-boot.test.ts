@@ -182,7 +182,7 @@ describe('first boot in QEMU', { concurrency: false }, () => {
       await g.waitFor(/System Preparation Tool/, 120_000);
       const at = g.serial().length;
       g.type('\x1b');
-      await g.waitFor(/[#$] $/m, 60_000, at);
+      await g.waitFor(/[#$] $/m, 120_000, at);
       g.type('sysprep /oobe /generalize /shutdown\n');
     });
     withMountedImage(img.image, { readOnly: true }, (root) => {
@@ -258,7 +258,7 @@ describe('first boot in QEMU', { concurrency: false }, () => {
       // AutoLogon: kiosk is logged on without a password, on the serial console (and on tty1): the first of
       // the two logons runs the FirstLogonCommands
       await guest.waitFor(/kiosk \(automatic login\)/, BOOT_TIMEOUT);
-      await guest.waitFor(/kiosk@kiosk-e:~\$ $/m, 60_000);
+      await guest.waitFor(/kiosk@kiosk-e:~\$ $/m, 120_000);
       guest.type("sleep 3; echo 'Kiosk-Pass1' | sudo -S poweroff\n");
       const res = await guest.done;
       assert.ok(res.exited, `the guest did not power off by itself:\n${tail(res.serial, 60)}`);

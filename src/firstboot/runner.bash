@@ -1156,11 +1156,13 @@ per_clone_offered() {
 
 # The block devices to probe for a config drive, into PROBE_DEVICES: /proc/partitions but RAM disks
 # and floppies (PROBE_SKIP_MAJORS; src/system/per-clone/config-drive.ts reads the same table), the
-# root file system's own device (never a config drive) and drives without a medium (size 0): often
-# nothing is left, and blkid (a process, tens of milliseconds of CPU under emulation) is not started.
+# root file system's own device (never a config drive) and drives without a medium: size 0, or a
+# removable drive (an empty CD-ROM drive, which most virtual machines have, says 1 GiB) that cannot be
+# opened (the kernel refuses an open without O_NONBLOCK with ENOMEDIUM): often nothing is left, and
+# blkid is not started (under emulation its first start costs a second of the boot's critical path).
 PROBE_DEVICES=()
 probe_devices() {
-  local major minor name skip root='' id mnt rest size
+  local major minor name skip root='' id mnt rest size removable
   PROBE_DEVICES=()
   [[ -r /proc/partitions ]] || return 0
   if [[ -r /proc/self/mountinfo ]]; then
@@ -1173,6 +1175,9 @@ probe_devices() {
     size=''
     [[ -r /sys/class/block/$name/size ]] && read -r size <"/sys/class/block/$name/size"
     [[ $size == 0 ]] && continue
+    removable=''
+    [[ -r /sys/class/block/$name/removable ]] && read -r removable <"/sys/class/block/$name/removable"
+    if [[ $removable == 1 ]] && ! { : <"/dev/$name"; } 2>/dev/null; then continue; fi
     PROBE_DEVICES+=("/dev/$name")
   done </proc/partitions
 }

@@ -1,17 +1,18 @@
 #!/usr/bin/env node
-// Runs every compiled test file with Node's built-in test runner (its summary prints "# pass N" and
-// "# fail N"). Pass file-name filters as arguments to run a subset. Each file's time is printed on
-// stderr at the end (scripts/test-times.mjs) and kept in $CACHE/test-times.json.
+// Runs every compiled test file with Node's built-in test runner, one `node --test` process per file,
+// and prints each file's TAP as the file ends (top-level test points numbered across the run), then
+// one summary: "# pass N" and "# fail N" for the whole run, and each file's wall time, slowest first
+// (also kept in $CACHE/test-times.json). Pass file-name filters as arguments to run a subset.
 //
-// SYSPREP_TEST_JOBS test files run at once (default 1). On a two-core machine a QEMU boot with two
-// vCPUs is only a quarter faster than with one (TCG), so two files at once, each guest with one vCPU
+// SYSPREP_TEST_JOBS files run at once (default 2). On a two-core machine a QEMU boot with two vCPUs
+// is only a quarter faster than with one (TCG), so two files at once, each guest with one vCPU
 // (SYSPREP_TEST_CPUS, unless set), get through the boots about a third sooner, and a file waiting on
-// the network or the disk (debootstrap, apt) no longer holds the other. The files share the cached
+// the network or the disk (debootstrap, apt) no longer holds the others. The files share the cached
 // roots and images (each built once, under a lock) and nothing else. The longest files start first:
-// by the times of the last run, else the ones that boot QEMU.
-import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+// by the last run's times, else the ones that boot QEMU.
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const roots = ['dist/src', 'dist/test'];
 const files = [];
@@ -32,20 +33,76 @@ if (!selected.length) {
   process.exit(1);
 }
 
-const jobs = Math.max(1, Number(process.env.SYSPREP_TEST_JOBS ?? 1) || 1);
+const jobs = Math.max(1, Number(process.env.SYSPREP_TEST_JOBS ?? 2) || 1);
 const { CACHE_DIR } = await import(new URL('../dist/test/fixtures/roots.js', import.meta.url).href);
 const timesFile = join(CACHE_DIR, 'test-times.json');
 let last = {};
 try { last = JSON.parse(readFileSync(timesFile, 'utf8')); } catch { /* no earlier run */ }
 const boots = (f) => /harness\/(qemu|first-boot)\.js/.test(readFileSync(f, 'utf8'));
-const weight = (f) => last[relative(process.cwd(), f)] ?? (boots(f) ? 600_000 : 0);
-const ordered = jobs > 1 ? [...selected].sort((a, b) => weight(b) - weight(a)) : selected;
+const weight = (f) => last[f] ?? (boots(f) ? 600_000 : 0);
+const queue = [...selected].sort((a, b) => weight(b) - weight(a));
 
-const env = { ...process.env, SYSPREP_TEST_TIMES: timesFile };
+const env = { ...process.env };
 if (jobs > 1 && env.SYSPREP_TEST_CPUS === undefined) env.SYSPREP_TEST_CPUS = '1';
-const reporters = [
-  '--test-reporter=tap', '--test-reporter-destination=stdout',
-  `--test-reporter=${new URL('./test-times.mjs', import.meta.url).pathname}`, '--test-reporter-destination=stderr',
-];
-const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${jobs}`, ...reporters, ...ordered], { stdio: 'inherit', env });
-process.exit(r.status ?? 1);
+const SUMMARY = /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) (\d+(\.\d+)?)$/;
+const totals = { tests: 0, suites: 0, pass: 0, fail: 0, cancelled: 0, skipped: 0, todo: 0 };
+const times = {};
+let point = 0;
+let crashed = 0;
+const started = Date.now();
+
+function runFile(file) {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    const child = spawn(process.execPath, ['--test', '--test-reporter=tap', file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (d) => out.push(d));
+    child.stderr.on('data', (d) => err.push(d));
+    child.on('close', (code, signal) => {
+      times[file] = Date.now() - t0;
+      const lines = [];
+      let sawSummary = false;
+      for (const line of Buffer.concat(out).toString('utf8').split('\n')) {
+        if (line === 'TAP version 13' || /^1\.\.\d+$/.test(line)) continue;
+        const m = SUMMARY.exec(line);
+        if (m) {
+          sawSummary = true;
+          if (m[1] in totals) totals[m[1]] += Number(m[2]);
+          continue;
+        }
+        const p = /^(not )?ok \d+ (.*)$/.exec(line);
+        lines.push(p ? `${p[1] ?? ''}ok ${++point} ${p[2]}` : line);
+      }
+      if (!sawSummary || (code !== 0 && signal)) {
+        // the file's process died before its summary: a failure of its own
+        crashed += 1;
+        lines.push(`not ok ${++point} - ${file} (the test process ended: ${signal ?? `exit code ${code}`})`);
+        totals.tests += 1;
+        totals.fail += 1;
+      }
+      process.stdout.write(`# file ${file}: ${((Date.now() - t0) / 1000).toFixed(1)} s\n${lines.join('\n').replace(/\n+$/, '')}\n`);
+      const e = Buffer.concat(err).toString('utf8');
+      if (e.trim()) process.stderr.write(e);
+      resolve();
+    });
+  });
+}
+
+process.stdout.write('TAP version 13\n');
+await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, async () => {
+  for (let f = queue.shift(); f; f = queue.shift()) await runFile(f);
+}));
+
+// the next run's order: this run's times (a subset's run updates its own files only)
+try {
+  let record = {};
+  try { record = JSON.parse(readFileSync(timesFile, 'utf8')); } catch { /* the first run */ }
+  writeFileSync(timesFile, `${JSON.stringify({ ...record, ...times }, null, 1)}\n`);
+} catch { /* no cache directory */ }
+const rows = Object.entries(times).sort((a, b) => b[1] - a[1]);
+process.stdout.write(`1..${point}\n`);
+process.stdout.write(`# test files: ${rows.length} (${jobs} at a time), wall ${((Date.now() - started) / 60000).toFixed(1)} min; slowest:\n`);
+for (const [file, ms] of rows.slice(0, 25)) process.stdout.write(`#   ${(ms / 1000).toFixed(1).padStart(7)} s  ${file}\n`);
+for (const [k, v] of Object.entries(totals)) process.stdout.write(`# ${k} ${v}\n`);
+process.exit(totals.fail > 0 || crashed > 0 ? 1 : 0);

@@ -39,8 +39,8 @@ const timesFile = join(CACHE_DIR, 'test-times.json');
 let last = {};
 try { last = JSON.parse(readFileSync(timesFile, 'utf8')); } catch { /* no earlier run */ }
 const boots = (f) => /harness\/(qemu|first-boot)\.js/.test(readFileSync(f, 'utf8'));
-const weight = (f) => last[f] ?? (boots(f) ? 600_000 : 0);
-const queue = [...selected].sort((a, b) => weight(b) - weight(a));
+const weight = new Map(selected.map((f) => [f, last[f] ?? (boots(f) ? 600_000 : 0)]));
+const queue = [...selected].sort((a, b) => weight.get(b) - weight.get(a));
 
 const env = { ...process.env };
 if (jobs > 1 && env.SYSPREP_TEST_CPUS === undefined) env.SYSPREP_TEST_CPUS = '1';
@@ -96,9 +96,7 @@ await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, async () 
 
 // the next run's order: this run's times (a subset's run updates its own files only)
 try {
-  let record = {};
-  try { record = JSON.parse(readFileSync(timesFile, 'utf8')); } catch { /* the first run */ }
-  writeFileSync(timesFile, `${JSON.stringify({ ...record, ...times }, null, 1)}\n`);
+  writeFileSync(timesFile, `${JSON.stringify({ ...last, ...times }, null, 1)}\n`);
 } catch { /* no cache directory */ }
 const rows = Object.entries(times).sort((a, b) => b[1] - a[1]);
 process.stdout.write(`1..${point}\n`);

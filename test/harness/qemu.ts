@@ -106,9 +106,11 @@ function installExitHook(): void {
 }
 
 /**
- * The test boots' virtual CPUs: 2 (SYSPREP_TEST_CPUS): the tests run one at a time, and on a two-core
- * machine multi-threaded TCG boots a minimal Debian about a quarter faster than one vCPU does
- * (bench/firstboot: 21.4 s against 28.4 s to multi-user).
+ * The test boots' virtual CPUs (SYSPREP_TEST_CPUS, default 2). scripts/run-tests.mjs sets 1 when it
+ * runs test files two at a time (its default): on a two-core machine multi-threaded TCG boots a
+ * minimal Debian only about a quarter faster with two vCPUs than with one (bench/firstboot: 21.4 s
+ * against 28.4 s to multi-user), so two one-vCPU guests at once get more done; a file run on its
+ * own (SYSPREP_TEST_JOBS=1) boots with two.
  */
 export const TEST_CPUS = Math.max(1, Number(process.env.SYSPREP_TEST_CPUS ?? 2) || 1);
 

@@ -62,6 +62,13 @@ case $to in
 esac
 exec /bin/mv "$@"
 `;
+/** rename.ul, as the runner calls it (rename.ul -- PART '' FILE...): the power goes before the host name is in place. */
+const RENAME_SHIM = `#!/bin/sh
+for f; do
+  case $f in /etc/.sysprep-*-hostname) /usr/local/lib/cut-power hostname || exit 1 ;; esac
+done
+exec /usr/bin/rename.ul "$@"
+`;
 const CHPASSWD_SHIM = `#!/bin/sh
 /usr/local/lib/cut-power passwords || exit 1
 exec /usr/sbin/chpasswd "$@"
@@ -164,6 +171,7 @@ before(() => {
     // the test's tools: a power cut on demand, and mv/chpasswd stand-ins that call it (earlier in the PATH)
     write(root, '/usr/local/lib/cut-power', CUT_POWER, 0o755);
     write(root, '/usr/local/bin/mv', MV_SHIM, 0o755);
+    write(root, '/usr/local/bin/rename.ul', RENAME_SHIM, 0o755);
     write(root, '/usr/local/sbin/chpasswd', CHPASSWD_SHIM, 0o755);
     // the host keys are their own unit's business (tested elsewhere): not made here, to save time
     fs.rmSync(path.join(root, STATE, 'host-keys.pending'));
@@ -397,9 +405,14 @@ describe('the runner fails loudly and never hangs (chroot)', { concurrency: fals
       fs.writeFileSync(path.join(root, 'var/tmp/signal'), 'TERM\n');
       const r = inRoot(root, [FIRSTBOOT, 'specialize']);
       assert.equal(r.status, 143, r.out);
-      // the first cut point is the host name's rename (the mv stand-in)
-      assert.match(r.stderr, /sysprep: specialize failed: stopped by SIGTERM \(a shutdown, or systemd stopping its unit\) while running: mv -f -- "\$tmp" "\$path" \(step hostname\)/, r.out);
-      assert.match(setuperr(root), /Error .*specialize: stopped by SIGTERM .*\(step hostname\)\. The image state stays IMAGE_STATE_UNDEPLOYABLE; the next boot tries again\./);
+      // the first cut point is the host name's rename (the rename.ul stand-in): the repeatable steps'
+      // files are renamed together before the first command, after the last of them
+      assert.match(r.stderr, /sysprep: specialize failed: stopped by SIGTERM \(a shutdown, or systemd stopping its unit\) while running: rename\.ul -- "\$suffix" '' "\$@" \(step [^)]+\)/, r.out);
+      assert.match(setuperr(root), /Error .*specialize: stopped by SIGTERM .*\(step [^)]+\)\. The image state stays IMAGE_STATE_UNDEPLOYABLE; the next boot tries again\./);
+      // on the way out, what the finished steps wrote went into place, and they are recorded
+      assert.equal(read(root, '/etc/hostname'), 'fault-01\n');
+      assert.match(read(root, `${STATE}/firstboot.steps`), /^hostname \S+$/m);
+      assert.deepEqual(fs.readdirSync(path.join(root, 'etc')).filter((n) => n.startsWith('.sysprep-')), [], 'no temporary file left');
       assert.equal(exists(root, `${STATE}/specialize.failures`), false, 'an interruption is not counted');
       fs.rmSync(path.join(root, 'var/tmp/armed'));
       const again = inRoot(root, [FIRSTBOOT, 'specialize']);

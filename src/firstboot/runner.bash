@@ -180,39 +180,78 @@ elapsed_into() { # VAR: no subshell (each fork costs tens of milliseconds of CPU
 # files
 
 # The whole content of a file into the variable named $2 (empty when missing); no subshell.
+# A file a repeatable step rewrote is read from its new content, not yet renamed into place (PENDING).
 read_file() {
   local -n __into=$2
+  local __from=${PENDING[$1]:-$1}
   __into=''
-  [[ -f $1 ]] && IFS= read -r -d '' __into <"$1"
+  [[ -f $__from ]] && IFS= read -r -d '' __into <"$__from"
   return 0
 }
 
 # Replace a file's contents atomically (a temporary file beside it, then a rename), keeping its mode,
 # owner and security context (cp --attributes-only); nothing is written when the content is the same.
-# MODE: a file of sysprep's own, made with that mode.
+# MODE: a file of sysprep's own, made with that mode. While a repeatable step runs (DEFER), the rename
+# waits for the next flush_pending, which renames every file those steps wrote in one process: under
+# emulation each process started costs the boot tens of milliseconds of CPU.
 write_file() { # PATH CONTENT [MODE]
-  local path=$1 content=$2 mode=${3:-} current tmp
-  tmp=${path%/*}/.${path##*/}.sysprep-$$
-  if [[ -f $path ]]; then
+  local path=$1 content=$2 mode=${3:-} current tmp stale pid
+  tmp=${path%/*}/.sysprep-$$-${path##*/}
+  if [[ -f $path || -n ${PENDING[$path]:-} ]]; then
     read_file "$path" current
     [[ $current == "$content" && -z $mode ]] && return 0
   fi
+  # what a power loss left of an earlier run's write of this file
+  for stale in "${path%/*}"/.sysprep-*-"${path##*/}"; do
+    pid=${stale#"${path%/*}"/.sysprep-}
+    pid=${pid%-"${path##*/}"}
+    [[ $pid =~ ^[0-9]+$ && $pid != "$$" ]] && rm -f -- "$stale"
+  done
   # a write that fails leaves no temporary file behind (a full disk, a read-only /etc)
   if [[ -n $mode ]]; then
-    { (umask 077 && printf '%s' "$content" >"$tmp") && chmod "$mode" "$tmp"; } || { rm -f -- "$tmp"; return 1; }
+    umask 077
+    { printf '%s' "$content" >"$tmp" && umask 022 && chmod "$mode" "$tmp"; } || { umask 022; rm -f -- "$tmp"; unset "PENDING[$path]"; return 1; }
   else
-    if [[ -e $path ]]; then cp --attributes-only --preserve=all -- "$path" "$tmp" || { rm -f -- "$tmp"; return 1; }; fi
-    printf '%s' "$content" >"$tmp" || { rm -f -- "$tmp"; return 1; }
+    if [[ -e $path && -z ${PENDING[$path]:-} ]]; then
+      cp --attributes-only --preserve=all -- "$path" "$tmp" || { rm -f -- "$tmp"; return 1; }
+    fi
+    printf '%s' "$content" >"$tmp" || { rm -f -- "$tmp"; unset "PENDING[$path]"; return 1; }
   fi
-  mv -f -- "$tmp" "$path" || { rm -f -- "$tmp"; return 1; }
   WRITTEN+=("$path")
+  if ((DEFER)); then
+    PENDING[$path]=$tmp
+    return 0
+  fi
+  unset "PENDING[$path]"
+  mv -f -- "$tmp" "$path" || { rm -f -- "$tmp"; return 1; }
 }
 # the files this phase wrote: on the disk with the next state change (op_set_state), in one sync
 declare -a WRITTEN=()
+# a repeatable step is running (step); the files it wrote and waiting to be renamed (path: temporary
+# file), and the repeatable steps done, recorded once their files are in place (flush_pending)
+DEFER=0
+declare -A PENDING=()
+declare -a DONE_LATER=()
 
-# Rename each FILE, whose name ends in SUFFIX, to its name without it (replacing what is there), in
-# the order given: one util-linux rename.ul for all when the image has it, else one mv each.
-rename_all() { # SUFFIX FILE... (absolute paths; SUFFIX is replaced in the last component)
+# Every file the repeatable steps wrote so far renamed into place (one process), then those steps
+# recorded as done (not synced: the next sync takes the record along). A power loss before this leaves
+# temporary files (the next write of the file removes them) and steps that run again, to the same
+# result. Before a step that is not repeatable (it may read them), the state change, the end of a pass.
+flush_pending() {
+  local id line=''
+  if ((${#PENDING[@]})); then
+    rename_all ".sysprep-$$-" "${PENDING[@]}" || { ERR="could not rename ${!PENDING[*]} into place"; return 1; }
+    PENDING=()
+  fi
+  ((${#DONE_LATER[@]})) || return 0
+  for id in "${DONE_LATER[@]}"; do line+="$id ${STEPS_DONE[$id]}"$'\n'; done
+  DONE_LATER=()
+  printf '%s' "$line" >>"$STEPS" || { ERR="could not record steps as done in $STEPS"; return 1; }
+}
+
+# Rename each FILE, whose name holds PART, to its name without it (replacing what is there), in the
+# order given: one util-linux rename.ul for all when the image has it, else one mv each.
+rename_all() { # PART FILE... (absolute paths; the first PART of the last component goes)
   local suffix=$1 f
   shift
   if type -P rename.ul >/dev/null; then
@@ -266,6 +305,7 @@ read_state_into() { # VAR: no subshell (its locals are __-named: VAR is the call
 op_set_state() { # STATE
   local tmp=$STATE_INI.sysprep-$$ f
   local -a also=()
+  flush_pending || return 1
   for f in "${WRITTEN[@]}" "$STEPS"; do [[ -f $f ]] && also+=("$f"); done
   if ! { [[ -d $STATE_DIR ]] || mkdir -p "$STATE_DIR"; } ||
     ! { printf '[State]\nImageState="%s"\n' "$1" >"$tmp" && sync -- "${also[@]}" "$tmp" && mv -f -- "$tmp" "$STATE_INI"; }; then
@@ -297,13 +337,17 @@ new_steps() { # PHASE TARGET
   printf '%s %s %s\n' "$1" "$2" "$NOW" >"$STEPS" || { ERR="could not start the step record $STEPS"; return 1; }
 }
 # The record the resume depends on reaches the disk before the next step starts (a step done but not
-# recorded would be done twice after a power loss), unless its op is repeatable (OP_ARITY): then the
-# next sync takes it along (a later step's, or the state change's). A record that cannot be written
-# ends the phase.
+# recorded would be done twice after a power loss), unless its op is repeatable (OP_ARITY): then it is
+# recorded once the files it wrote are in place (flush_pending), and the next sync takes it along (a
+# later step's, or the state change's). A record that cannot be written ends the phase.
 mark_done() { # ID [REPEATABLE]
   now_iso
   STEPS_DONE[$1]=$NOW
-  if ! { printf '%s %s\n' "$1" "$NOW" >>"$STEPS" && { [[ ${2:-0} == 1 ]] || sync -- "$STEPS"; }; }; then
+  if [[ ${2:-0} == 1 ]]; then
+    DONE_LATER+=("$1")
+    return 0
+  fi
+  if ! { printf '%s %s\n' "$1" "$NOW" >>"$STEPS" && sync -- "$STEPS"; }; then
     fail "${PHASE:-firstboot}" "could not record step $1 as done in $STEPS"
   fi
 }
@@ -333,75 +377,168 @@ step() { # ID OP [ARGS...]
   fi
   repeatable=$OP_REPEATABLE
   ERR=''
+  # a step that is not repeatable (a command, the agent) finds what the earlier steps wrote in place
+  if [[ $repeatable != 1 ]] && ! flush_pending; then return 1; fi
   CURRENT_STEP=$id # named when the phase stops unexpectedly (on_exit)
+  DEFER=$repeatable
   "$@"
   rc=$?
+  DEFER=0
   case $rc in
   0) mark_done "$id" "$repeatable" ;;
   "$RC_REBOOT_AFTER") mark_done "$id" && sync "$STEPS" ;;
   "$RC_REBOOT_AGAIN") sync "$STEPS" ;;
-  *) [[ -n $ERR ]] || ERR="$id failed (exit code $rc)" ;;
+  *)
+    [[ -n $ERR ]] || ERR="$id failed (exit code $rc)"
+    # what it and the steps before it wrote is in place, as if each file had been renamed at once
+    local err=$ERR
+    flush_pending
+    ERR=$err
+    ;;
   esac
   return "$rc"
 }
 
 # ------------------------------------------------------------------------------------------------
-# host name
+# records, failures, the commands
 
-# A name Windows-style (DESKTOP-7K2QF9A), Linux-valid: a prefix (the OS id) and 7 random characters.
-generated_hostname() { # PREFIX
-  local alphabet=abcdefghjkmnpqrstuvwxyz23456789 tail='' b
-  local -a bytes
-  if [[ -n ${SRANDOM:-} ]]; then
-    for _ in 1 2 3 4 5 6 7; do bytes+=("$SRANDOM"); done
-  else
-    read -r -a bytes < <(od -An -N7 -tu1 /dev/urandom)
+# A file of records, as src/firstboot/contract.ts writes them: a header field, then per record KIND,
+# COUNT and COUNT fields, every field ending with a NUL byte. HANDLER (a function of this script)
+# is called with KIND FIELD... for each record and refuses one by returning non-zero. Nothing read is
+# ever run as shell: values are only ever arguments.
+read_records() { # FILE HEADER HANDLER
+  local handler=$3 field kind='' count i
+  local -a fields
+  {
+    IFS= read -r -d '' field && [[ $field == "$2" ]] || return 1
+    while IFS= read -r -d '' kind; do
+      IFS= read -r -d '' count && [[ $count =~ ^[0-9]{1,6}$ ]] || return 1
+      fields=()
+      for ((i = 0; i < 10#$count; i++)); do
+        IFS= read -r -d '' field || return 1
+        fields+=("$field")
+      done
+      "$handler" "$kind" "${fields[@]}" || return 1
+      kind=''
+    done
+    # a last field without its NUL: the file was cut short
+    [[ -z $kind ]]
+  } <"$1"
+}
+
+# A phase that fails says so in setuperr.log and on the console (its unit's standard error: the journal
+# and the console), with the step it was in, and leaves the machine not set up. Identical failures in
+# a row are counted in $STATE_DIR/PHASE.failures (the count, the step, the reason: one line each); the
+# generator stops starting a phase that failed RETRY_CAP times in a row the same way, and a unit it
+# makes says so at each boot (firstboot gave-up). A phase that completes removes its count. A power
+# loss or a stop by a signal is an interruption, not a failure: it is logged, not counted.
+RUNNING=''      # the phase under way: an exit before it ends is reported (on_exit)
+EXIT_HANDLED='' # the exit was reported already (fail) or is planned
+CURRENT_STEP='' # the step under way (step)
+SIGNALLED=''
+
+failures_file_into() { printf -v "$1" '%s/%s.failures' "$STATE_DIR" "${2:-${PHASE:-firstboot}}"; } # VAR [PHASE]: no subshell
+
+# Count this failure: one more when it is the same (step and reason) as the last one of the phase.
+record_failure() { # REASON
+  local file count='' step=${CURRENT_STEP:--} old_step='' old_reason='' reason=${1//$'\n'/ }
+  FAILURES=0
+  [[ -n $RUNNING ]] || return 0
+  failures_file_into file "$RUNNING"
+  if [[ -f $file ]]; then
+    { read -r count; read -r old_step; read -r old_reason; } <"$file"
+    [[ $count =~ ^[0-9]{1,6}$ && $old_step == "$step" && $old_reason == "$reason" ]] || count=0
   fi
-  for b in "${bytes[@]}"; do tail+=${alphabet:b%${#alphabet}:1}; done
-  printf '%s-%s' "$1" "$tail"
+  FAILURES=$((10#${count:-0} + 1))
+  if ! { printf '%s\n%s\n%s\n' "$FAILURES" "$step" "$reason" >"$file.tmp" && sync -- "$file.tmp" && mv -f -- "$file.tmp" "$file"; }; then
+    rm -f -- "$file.tmp" 2>/dev/null
+    log_error "${RUNNING}: could not count this failure in $file"
+  fi
 }
 
-set_hostname() { # NAME
-  local name=$1 hosts line out='' placed=0
-  local -a lines
-  write_file /etc/hostname "$name"$'\n' || return 1
-  read_file /etc/hosts hosts
-  [[ -f /etc/hosts ]] || hosts=$'127.0.0.1\tlocalhost\n'
-  # the golden machine's 127.0.1.1 line goes; this one follows the localhost line
-  mapfile -t lines <<<"${hosts%$'\n'}"
-  for line in "${lines[@]}"; do
-    [[ $line =~ ^127\.0\.1\.1[[:space:]] ]] && continue
-    out+=$line$'\n'
-    if ((!placed)) && [[ $line =~ ^127\.0\.0\.1[[:space:]] ]]; then
-      out+=$'127.0.1.1\t'$name$'\n'
-      placed=1
-    fi
-  done
-  ((placed)) || out=$'127.0.1.1\t'$name$'\n'$out
-  write_file /etc/hosts "$out" || return 1
-  # the kernel's name, now: hostnamectl needs D-Bus, which is not up this early
-  printf '%s' "$name" 2>/dev/null >/proc/sys/kernel/hostname || log_warn "could not set the running host name"
+report_failure() { # PHASE MESSAGE [counted]
+  local state what next file
+  read_state_into state
+  what=$2
+  [[ -n $CURRENT_STEP && $what != *"(step $CURRENT_STEP)" ]] && what+=" (step $CURRENT_STEP)"
+  FAILURES=0
+  [[ ${3:-} == counted ]] && record_failure "$what"
+  if ((FAILURES >= RETRY_CAP)); then
+    failures_file_into file "$RUNNING"
+    next="it failed this way $FAILURES times in a row: it is not started again at boot (reseal the image, or remove $file to try again)"
+  else
+    next='the next boot tries again'
+  fi
+  log_error "$1: $what. The image state stays $state; $next."
+  printf '\r\nsysprep: %s failed: %s\r\nThis machine is not set up (%s). See %s/setuperr.log.\r\n\r\n' "$1" "$what" "$state" "$PANTHER" >&2
 }
 
-op_hostname() { # NAME WHY
-  set_hostname "$1" || { ERR="could not write the host name $1"; return 1; }
-  log_info "hostname: $1 ($2)"
-}
-op_hostname_generated() { # PREFIX WHY
-  local name
-  name=$(generated_hostname "$1")
-  op_hostname "$name" "$2"
+fail() { # PHASE MESSAGE
+  EXIT_HANDLED=1
+  report_failure "$1" "$2" counted
+  exit 1
 }
 
-# DeviceForm: the chassis type in /etc/machine-info, as hostnamectl set-chassis writes it.
-op_chassis() { # CHASSIS WHY
-  local info out='' line
-  local -a lines
-  read_file /etc/machine-info info
-  mapfile -t lines <<<"${info%$'\n'}"
-  for line in "${lines[@]}"; do [[ -z $line || $line == CHASSIS=* ]] || out+=$line$'\n'; done
-  write_file /etc/machine-info "${out}CHASSIS=$1"$'\n' || { ERR="could not write /etc/machine-info"; return 1; }
-  log_info "chassis: $1 ($2)"
+# Any other way out of a phase before its end: a missing argument under set -u, a sourced file's exit,
+# a signal (systemd stopping the unit). Reported like a failure, with the command it stopped at.
+on_exit() {
+  local rc=$? command=$BASH_COMMAND
+  # what the finished steps wrote goes into place, as if each file had been renamed at once
+  ((${#PENDING[@]} + ${#DONE_LATER[@]} == 0)) || flush_pending
+  [[ -n $RUNNING && -z $EXIT_HANDLED ]] || return 0
+  EXIT_HANDLED=1
+  if [[ -n $SIGNALLED ]]; then
+    report_failure "$RUNNING" "stopped by SIG$SIGNALLED (a shutdown, or systemd stopping its unit) while running: $command"
+  elif ((rc != 0)); then
+    report_failure "$RUNNING" "the runner stopped unexpectedly (exit code $rc) while running: $command" counted
+  fi
+}
+on_signal() { # NAME NUMBER
+  SIGNALLED=$1
+  exit $((128 + $2))
+}
+trap on_exit EXIT
+trap 'on_signal TERM 15' TERM
+trap 'on_signal INT 2' INT
+trap 'on_signal HUP 1' HUP
+
+# The unit the generator makes instead of a phase that failed RETRY_CAP times in a row the same way.
+gave_up_main() { # PHASE
+  local phase=${1:-} file count='' step='' reason=''
+  [[ $phase =~ ^[a-z-]+$ ]] || { echo "firstboot gave-up: no such phase: $phase" >&2; exit 2; }
+  open_logs
+  failures_file_into file "$phase"
+  [[ -f $file ]] && { read -r count; read -r step; read -r reason; } <"$file"
+  log_error "$phase: not started at this boot: it failed ${count:-$RETRY_CAP} times in a row (step ${step:--}: ${reason:-unknown}). The image state stays $(read_state); reseal the image, or remove $file to try again."
+  printf '\r\nsysprep: %s is not started any more: it failed %s times in a row (%s).\r\nThis machine is not set up (%s). See %s/setuperr.log; remove %s to try again.\r\n\r\n' \
+    "$phase" "${count:-$RETRY_CAP}" "${reason:-unknown}" "$(read_state)" "$PANTHER" "$file" >&2
+}
+
+# The end of a phase that did all its work: what counted its failures goes.
+phase_done() {
+  local file
+  RUNNING=''
+  failures_file_into file
+  [[ ! -e $file ]] || rm -f -- "$file" 2>/dev/null
+}
+
+main() {
+  local command=${1:-}
+  shift || true
+  case $command in
+  specialize) phase_specialize ;;
+  host-keys) phase_host_keys ;;
+  oobe) phase_oobe ;;
+  audit) phase_audit ;;
+  logon) logon_main ;;
+  getty) getty_main "$@" ;;
+  do) do_step "$@" ;;
+  gave-up) gave_up_main "$@" ;;
+  *)
+    echo "usage: firstboot specialize|oobe|audit|logon|getty TTY TERM|do ID OP [ARGS...] (run by sysprep's units)" >&2
+    exit 2
+    ;;
+  esac
 }
 
 # ------------------------------------------------------------------------------------------------
@@ -559,6 +696,114 @@ phase_host_keys() {
     [[ $state == IMAGE_STATE_COMPLETE ]] && rm -f -- "$PLAN_DIR/host-keys"
   fi
   phase_done
+}
+
+# The console getty (a drop-in of AutoLogon's): an automatic logon while the count lasts, then the
+# login prompt. agetty's own options are the unit's: serial gettys keep their baud rates. The count
+# file is data: a count that is not plain digits, or a user name that is not one, is never used (and
+# never evaluated); a count that cannot be written down is not spent either: the login prompt then.
+getty_main() { # TTY TERM
+  local tty=${1:-tty1} term=${2:-linux} user='' count='' left
+  local -a baud=(--noclear)
+  [[ $tty == ttyS* || $tty == hvc* ]] && baud=(--keep-baud '115200,57600,38400,9600')
+  # the console gettys start together: the count is taken under a lock, one logon at a time
+  if [[ -f $AUTOLOGON ]] && exec 9>>"$AUTOLOGON.lock" && flock 9 && [[ -f $AUTOLOGON ]] &&
+    read -r user count _ <"$AUTOLOGON"; then
+    PHASE=autologon
+    if [[ ! $count =~ ^[0-9]{1,9}$ || ! $user =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]*[$]?$ ]]; then
+      log_error "AutoLogon: $AUTOLOGON does not hold a user name and a logon count; no automatic logon"
+      say "AutoLogon: $AUTOLOGON is corrupt; no automatic logon (see $PANTHER/setuperr.log)"
+    elif ((10#$count > 0)); then
+      left=$((10#$count - 1))
+      if ((left > 0)); then
+        if write_file "$AUTOLOGON" "$user $left"$'\n'; then
+          log_info "AutoLogon: $user on $tty, $left automatic logons left"
+        else
+          user=''
+        fi
+      elif rm -f -- "$AUTOLOGON" && [[ ! -e $AUTOLOGON ]]; then
+        rm -f -- "$AUTOLOGON.lock" /etc/systemd/system/{getty@tty1,serial-getty@ttyS0}.service.d/sysprep-autologon.conf
+        log_info "AutoLogon: the last automatic logon of $user, on $tty (LogonCount used up)"
+      else
+        user=''
+      fi
+      if [[ -z $user ]]; then
+        log_error "AutoLogon: could not write the remaining logon count to $AUTOLOGON; no automatic logon"
+        say "AutoLogon: could not update $AUTOLOGON; no automatic logon (see $PANTHER/setuperr.log)"
+      else
+        exec 9<&- /sbin/agetty --autologin "$user" "${baud[@]}" "$tty" "$term"
+      fi
+    fi
+  fi
+  exec 9<&- /sbin/agetty "${baud[@]}" "$tty" "$term"
+}
+
+# ------------------------------------------------------------------------------------------------
+# bash reads a script one command at a time: an executed runner (not a sourced one) whose command
+# needs nothing below starts here, and what follows is never parsed (under emulation, parsing the
+# whole script costs a phase a tenth of a second or more of the boot's CPU). Everything above this
+# line is what the host keys, the gettys and a gave-up unit use.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+  case ${1:-} in host-keys | getty | gave-up) main "$@"; exit ;; esac
+fi
+
+# ------------------------------------------------------------------------------------------------
+# host name
+
+# A name Windows-style (DESKTOP-7K2QF9A), Linux-valid: a prefix (the OS id) and 7 random characters.
+generated_hostname() { # PREFIX
+  local alphabet=abcdefghjkmnpqrstuvwxyz23456789 tail='' b
+  local -a bytes
+  if [[ -n ${SRANDOM:-} ]]; then
+    for _ in 1 2 3 4 5 6 7; do bytes+=("$SRANDOM"); done
+  else
+    read -r -a bytes < <(od -An -N7 -tu1 /dev/urandom)
+  fi
+  for b in "${bytes[@]}"; do tail+=${alphabet:b%${#alphabet}:1}; done
+  printf '%s-%s' "$1" "$tail"
+}
+
+set_hostname() { # NAME
+  local name=$1 hosts line out='' placed=0
+  local -a lines
+  write_file /etc/hostname "$name"$'\n' || return 1
+  read_file /etc/hosts hosts
+  [[ -f /etc/hosts ]] || hosts=$'127.0.0.1\tlocalhost\n'
+  # the golden machine's 127.0.1.1 line goes; this one follows the localhost line
+  mapfile -t lines <<<"${hosts%$'\n'}"
+  for line in "${lines[@]}"; do
+    [[ $line =~ ^127\.0\.1\.1[[:space:]] ]] && continue
+    out+=$line$'\n'
+    if ((!placed)) && [[ $line =~ ^127\.0\.0\.1[[:space:]] ]]; then
+      out+=$'127.0.1.1\t'$name$'\n'
+      placed=1
+    fi
+  done
+  ((placed)) || out=$'127.0.1.1\t'$name$'\n'$out
+  write_file /etc/hosts "$out" || return 1
+  # the kernel's name, now: hostnamectl needs D-Bus, which is not up this early
+  printf '%s' "$name" 2>/dev/null >/proc/sys/kernel/hostname || log_warn "could not set the running host name"
+}
+
+op_hostname() { # NAME WHY
+  set_hostname "$1" || { ERR="could not write the host name $1"; return 1; }
+  log_info "hostname: $1 ($2)"
+}
+op_hostname_generated() { # PREFIX WHY
+  local name
+  name=$(generated_hostname "$1")
+  op_hostname "$name" "$2"
+}
+
+# DeviceForm: the chassis type in /etc/machine-info, as hostnamectl set-chassis writes it.
+op_chassis() { # CHASSIS WHY
+  local info out='' line
+  local -a lines
+  read_file /etc/machine-info info
+  mapfile -t lines <<<"${info%$'\n'}"
+  for line in "${lines[@]}"; do [[ -z $line || $line == CHASSIS=* ]] || out+=$line$'\n'; done
+  write_file /etc/machine-info "${out}CHASSIS=$1"$'\n' || { ERR="could not write /etc/machine-info"; return 1; }
+  log_info "chassis: $1 ($2)"
 }
 
 # ------------------------------------------------------------------------------------------------
@@ -746,46 +991,6 @@ op_autologon() { # USER COUNT
   # the gettys are not started yet, but systemd read their units at boot
   if [[ -d /run/systemd/system ]]; then systemctl daemon-reload >/dev/null 2>&1 || log_warn 'systemctl daemon-reload failed; AutoLogon starts at the next boot'; fi
   log_info "AutoLogon: $user logs in automatically on the console $count time(s)"
-}
-
-# The console getty (a drop-in of AutoLogon's): an automatic logon while the count lasts, then the
-# login prompt. agetty's own options are the unit's: serial gettys keep their baud rates. The count
-# file is data: a count that is not plain digits, or a user name that is not one, is never used (and
-# never evaluated); a count that cannot be written down is not spent either: the login prompt then.
-getty_main() { # TTY TERM
-  local tty=${1:-tty1} term=${2:-linux} user='' count='' left
-  local -a baud=(--noclear)
-  [[ $tty == ttyS* || $tty == hvc* ]] && baud=(--keep-baud '115200,57600,38400,9600')
-  # the console gettys start together: the count is taken under a lock, one logon at a time
-  if [[ -f $AUTOLOGON ]] && exec 9>>"$AUTOLOGON.lock" && flock 9 && [[ -f $AUTOLOGON ]] &&
-    read -r user count _ <"$AUTOLOGON"; then
-    PHASE=autologon
-    if [[ ! $count =~ ^[0-9]{1,9}$ || ! $user =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]*[$]?$ ]]; then
-      log_error "AutoLogon: $AUTOLOGON does not hold a user name and a logon count; no automatic logon"
-      say "AutoLogon: $AUTOLOGON is corrupt; no automatic logon (see $PANTHER/setuperr.log)"
-    elif ((10#$count > 0)); then
-      left=$((10#$count - 1))
-      if ((left > 0)); then
-        if write_file "$AUTOLOGON" "$user $left"$'\n'; then
-          log_info "AutoLogon: $user on $tty, $left automatic logons left"
-        else
-          user=''
-        fi
-      elif rm -f -- "$AUTOLOGON" && [[ ! -e $AUTOLOGON ]]; then
-        rm -f -- "$AUTOLOGON.lock" /etc/systemd/system/{getty@tty1,serial-getty@ttyS0}.service.d/sysprep-autologon.conf
-        log_info "AutoLogon: the last automatic logon of $user, on $tty (LogonCount used up)"
-      else
-        user=''
-      fi
-      if [[ -z $user ]]; then
-        log_error "AutoLogon: could not write the remaining logon count to $AUTOLOGON; no automatic logon"
-        say "AutoLogon: could not update $AUTOLOGON; no automatic logon (see $PANTHER/setuperr.log)"
-      else
-        exec 9<&- /sbin/agetty --autologin "$user" "${baud[@]}" "$tty" "$term"
-      fi
-    fi
-  fi
-  exec 9<&- /sbin/agetty "${baud[@]}" "$tty" "$term"
 }
 
 # FirstLogonCommands are run by each user's first login shell (as that user, as Windows does). They
@@ -1227,30 +1432,6 @@ load_plan() { # PHASE RESUMING
   read_plan "$plan" || { ERR="the agent made no usable plan for the $phase phase: ${ERR:-not a plan}"; return 1; }
 }
 
-# A file of records, as src/firstboot/contract.ts writes them: a header field, then per record KIND,
-# COUNT and COUNT fields, every field ending with a NUL byte. HANDLER (a function of this script)
-# is called with KIND FIELD... for each record and refuses one by returning non-zero. Nothing read is
-# ever run as shell: values are only ever arguments.
-read_records() { # FILE HEADER HANDLER
-  local handler=$3 field kind='' count i
-  local -a fields
-  {
-    IFS= read -r -d '' field && [[ $field == "$2" ]] || return 1
-    while IFS= read -r -d '' kind; do
-      IFS= read -r -d '' count && [[ $count =~ ^[0-9]{1,6}$ ]] || return 1
-      fields=()
-      for ((i = 0; i < 10#$count; i++)); do
-        IFS= read -r -d '' field || return 1
-        fields+=("$field")
-      done
-      "$handler" "$kind" "${fields[@]}" || return 1
-      kind=''
-    done
-    # a last field without its NUL: the file was cut short
-    [[ -z $kind ]]
-  } <"$1"
-}
-
 # The loaded plan: its records' kinds and where each one's fields are in PLAN_FIELDS.
 declare -a PLAN_KIND=() PLAN_AT=() PLAN_LEN=() PLAN_FIELDS=() plan_inputs=()
 plan_answer_origin=none
@@ -1313,100 +1494,6 @@ run_records() { # KIND
 # ------------------------------------------------------------------------------------------------
 # phases
 
-# A phase that fails says so in setuperr.log and on the console (its unit's standard error: the journal
-# and the console), with the step it was in, and leaves the machine not set up. Identical failures in
-# a row are counted in $STATE_DIR/PHASE.failures (the count, the step, the reason: one line each); the
-# generator stops starting a phase that failed RETRY_CAP times in a row the same way, and a unit it
-# makes says so at each boot (firstboot gave-up). A phase that completes removes its count. A power
-# loss or a stop by a signal is an interruption, not a failure: it is logged, not counted.
-RUNNING=''      # the phase under way: an exit before it ends is reported (on_exit)
-EXIT_HANDLED='' # the exit was reported already (fail) or is planned
-CURRENT_STEP='' # the step under way (step)
-SIGNALLED=''
-
-failures_file_into() { printf -v "$1" '%s/%s.failures' "$STATE_DIR" "${2:-${PHASE:-firstboot}}"; } # VAR [PHASE]: no subshell
-
-# Count this failure: one more when it is the same (step and reason) as the last one of the phase.
-record_failure() { # REASON
-  local file count='' step=${CURRENT_STEP:--} old_step='' old_reason='' reason=${1//$'\n'/ }
-  FAILURES=0
-  [[ -n $RUNNING ]] || return 0
-  failures_file_into file "$RUNNING"
-  if [[ -f $file ]]; then
-    { read -r count; read -r old_step; read -r old_reason; } <"$file"
-    [[ $count =~ ^[0-9]{1,6}$ && $old_step == "$step" && $old_reason == "$reason" ]] || count=0
-  fi
-  FAILURES=$((10#${count:-0} + 1))
-  if ! { printf '%s\n%s\n%s\n' "$FAILURES" "$step" "$reason" >"$file.tmp" && sync -- "$file.tmp" && mv -f -- "$file.tmp" "$file"; }; then
-    rm -f -- "$file.tmp" 2>/dev/null
-    log_error "${RUNNING}: could not count this failure in $file"
-  fi
-}
-
-report_failure() { # PHASE MESSAGE [counted]
-  local state what next file
-  read_state_into state
-  what=$2
-  [[ -n $CURRENT_STEP && $what != *"(step $CURRENT_STEP)" ]] && what+=" (step $CURRENT_STEP)"
-  FAILURES=0
-  [[ ${3:-} == counted ]] && record_failure "$what"
-  if ((FAILURES >= RETRY_CAP)); then
-    failures_file_into file "$RUNNING"
-    next="it failed this way $FAILURES times in a row: it is not started again at boot (reseal the image, or remove $file to try again)"
-  else
-    next='the next boot tries again'
-  fi
-  log_error "$1: $what. The image state stays $state; $next."
-  printf '\r\nsysprep: %s failed: %s\r\nThis machine is not set up (%s). See %s/setuperr.log.\r\n\r\n' "$1" "$what" "$state" "$PANTHER" >&2
-}
-
-fail() { # PHASE MESSAGE
-  EXIT_HANDLED=1
-  report_failure "$1" "$2" counted
-  exit 1
-}
-
-# Any other way out of a phase before its end: a missing argument under set -u, a sourced file's exit,
-# a signal (systemd stopping the unit). Reported like a failure, with the command it stopped at.
-on_exit() {
-  local rc=$? command=$BASH_COMMAND
-  [[ -n $RUNNING && -z $EXIT_HANDLED ]] || return 0
-  EXIT_HANDLED=1
-  if [[ -n $SIGNALLED ]]; then
-    report_failure "$RUNNING" "stopped by SIG$SIGNALLED (a shutdown, or systemd stopping its unit) while running: $command"
-  elif ((rc != 0)); then
-    report_failure "$RUNNING" "the runner stopped unexpectedly (exit code $rc) while running: $command" counted
-  fi
-}
-on_signal() { # NAME NUMBER
-  SIGNALLED=$1
-  exit $((128 + $2))
-}
-trap on_exit EXIT
-trap 'on_signal TERM 15' TERM
-trap 'on_signal INT 2' INT
-trap 'on_signal HUP 1' HUP
-
-# The unit the generator makes instead of a phase that failed RETRY_CAP times in a row the same way.
-gave_up_main() { # PHASE
-  local phase=${1:-} file count='' step='' reason=''
-  [[ $phase =~ ^[a-z-]+$ ]] || { echo "firstboot gave-up: no such phase: $phase" >&2; exit 2; }
-  open_logs
-  failures_file_into file "$phase"
-  [[ -f $file ]] && { read -r count; read -r step; read -r reason; } <"$file"
-  log_error "$phase: not started at this boot: it failed ${count:-$RETRY_CAP} times in a row (step ${step:--}: ${reason:-unknown}). The image state stays $(read_state); reseal the image, or remove $file to try again."
-  printf '\r\nsysprep: %s is not started any more: it failed %s times in a row (%s).\r\nThis machine is not set up (%s). See %s/setuperr.log; remove %s to try again.\r\n\r\n' \
-    "$phase" "${count:-$RETRY_CAP}" "${reason:-unknown}" "$(read_state)" "$PANTHER" "$file" >&2
-}
-
-# The end of a phase that did all its work: what counted its failures goes.
-phase_done() {
-  local file
-  RUNNING=''
-  failures_file_into file
-  [[ ! -e $file ]] || rm -f -- "$file" 2>/dev/null
-}
-
 # Run the loaded plan's steps and its finish. A restart asked for by a command ends the phase here;
 # the generator starts it again after the restart.
 run_plan() { # PHASE
@@ -1420,7 +1507,9 @@ run_plan() { # PHASE
     exit 0
   fi
   ((rc == 0)) || fail "$1" "${ERR:-a step failed (exit code $rc)}"
+  flush_pending || fail "$1" "$ERR"
   plan_finish || fail "$1" "${ERR:-finishing the pass failed}"
+  flush_pending || fail "$1" "$ERR"
 }
 
 phase_specialize() {
@@ -1543,6 +1632,7 @@ do_step() { # ID OP [ARGS...]
   load_steps "$phase" || new_steps "$phase" "$phase"
   step "$@"
   rc=$?
+  if ((rc == 0)) && ! flush_pending; then rc=1; fi
   ((rc == 0)) || printf 'sysprep: %s\n' "$ERR" >&2
   exit "$rc"
 }
@@ -1609,25 +1699,6 @@ op_generalize() { # MODE SHUTDOWN (oobe|audit, reboot|shutdown)
   log_info "auditUser: Generalize Mode=$1; running sysprep /generalize /$1 /$2"
   need_agent "sysprep /generalize /$1 /$2" || return 1
   "$NODE_AGENT" /generalize "/$1" "/$2" || { ERR="sysprep /generalize /$1 /$2 failed"; return 1; }
-}
-
-main() {
-  local command=${1:-}
-  shift || true
-  case $command in
-  specialize) phase_specialize ;;
-  host-keys) phase_host_keys ;;
-  oobe) phase_oobe ;;
-  audit) phase_audit ;;
-  logon) logon_main ;;
-  getty) getty_main "$@" ;;
-  do) do_step "$@" ;;
-  gave-up) gave_up_main "$@" ;;
-  *)
-    echo "usage: firstboot specialize|oobe|audit|logon|getty TTY TERM|do ID OP [ARGS...] (run by sysprep's units)" >&2
-    exit 2
-    ;;
-  esac
 }
 
 # sourced (the tests read plans with its functions): only the definitions

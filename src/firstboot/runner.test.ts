@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../answer-file/testutil.js';
@@ -50,7 +51,7 @@ test('write_file on a full disk fails and leaves no temporary file behind', () =
   assert.equal(mounted.status, 0, `a small tmpfs (a full disk) is needed: ${mounted.stderr}`);
   try {
     // the runner's own write_file (and read_file, which it uses), cut out of the runner as written
-    const fns = spawnSync('sed', ['-n', '/^read_file()/,/^}/p;/^write_file()/,/^}/p', RUNNER], { encoding: 'utf8' }).stdout;
+    const fns = spawnSync('sed', ['-n', '/^read_file()/,/^}/p;/^write_file()/,/^}/p;/^DEFER=/p;/^declare -A PENDING=/p', RUNNER], { encoding: 'utf8' }).stdout;
     assert.match(fns, /^write_file\(\)/m);
     const big = 'x'.repeat(100 * 1024); // (one argument stays under the kernel's 128 KiB)
     const r = spawnSync('bash', ['-c', `${fns}\nwrite_file "$1" "$2" && echo wrote`, 'bash', `${dir}/state.ini`, big], { encoding: 'utf8' });
@@ -63,4 +64,43 @@ test('write_file on a full disk fails and leaves no temporary file behind', () =
     spawnSync('umount', [dir]);
     spawnSync('rmdir', [dir]);
   }
+});
+
+test('what the runner starts before it has read the whole script needs nothing defined below that point', () => {
+  const text = fs.readFileSync(RUNNER, 'utf8');
+  const lines = text.split('\n');
+  const early = lines.findIndex((l) => /^ {2}case \$\{1:-\} in [a-z| -]+\) main "\$@"; exit ;; esac$/.test(l));
+  assert.ok(early > 0, 'the runner starts some commands early');
+  const commands = /in ([a-z| -]+)\)/.exec(lines[early])![1].split('|').map((c) => c.trim());
+  // every function: where it is defined, and the names in its body
+  const defined = new Map<string, { line: number; body: string }>();
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^([a-z_]+)\(\) \{(.*)$/.exec(lines[i]);
+    if (!m) continue;
+    let end = i;
+    if (!/\}\s*(#.*)?$/.test(m[2]) || m[2].trim().startsWith('#')) while (end < lines.length && lines[end] !== '}') end++;
+    defined.set(m[1], { line: i, body: lines.slice(i, end + 1).join('\n') });
+  }
+  const main = defined.get('main')!.body;
+  const entries = commands.map((c) => {
+    const arm = new RegExp(`^ {2}${c}\\) ([a-z_]+)`, 'm').exec(main);
+    assert.ok(arm, `main starts ${c}`);
+    return arm[1];
+  });
+  assert.ok(entries.includes('phase_host_keys'), 'the host keys start early');
+  // the traps run too, and the functions they all call
+  const seen = new Set<string>();
+  const todo = [...entries, 'on_exit', 'on_signal', 'main'];
+  while (todo.length) {
+    const name = todo.pop()!;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const fn = defined.get(name);
+    assert.ok(fn, name);
+    if (name === 'main') continue; // its other arms run only after the whole script is read
+    for (const word of fn.body.match(/[a-z_]+/g) ?? []) if (defined.has(word) && word !== name) todo.push(word);
+  }
+  const below = [...seen].filter((n) => defined.get(n)!.line > early);
+  assert.deepEqual(below, [], `called by ${commands.join(', ')} but defined after line ${early + 1}`);
+  assert.ok(seen.size > 15, `the call graph was followed (${seen.size} functions)`);
 });

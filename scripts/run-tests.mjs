@@ -47,6 +47,7 @@ if (jobs > 1 && env.SYSPREP_TEST_CPUS === undefined) env.SYSPREP_TEST_CPUS = '1'
 const SUMMARY = /^# (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) (\d+(\.\d+)?)$/;
 const totals = { tests: 0, suites: 0, pass: 0, fail: 0, cancelled: 0, skipped: 0, todo: 0 };
 const times = {};
+const failed = []; // "file: test: the error's first lines", printed again at the end (CI logs keep the tail)
 let point = 0;
 let crashed = 0;
 const started = Date.now();
@@ -74,6 +75,21 @@ function runFile(file) {
         const p = /^(not )?ok \d+ (.*)$/.exec(line);
         lines.push(p ? `${p[1] ?? ''}ok ${++point} ${p[2]}` : line);
       }
+      // each failed test, with its error's start (a suite that failed because of its tests is not repeated)
+      lines.forEach((line, i) => {
+        const m = /^\s*not ok \d+ - (.*)$/.exec(line);
+        if (!m) return;
+        const at = lines.slice(i + 1, i + 40).findIndex((l) => /^\s*error: /.test(l));
+        const head = at < 0 ? '' : lines[i + 1 + at].replace(/^\s*error: /, '').trim();
+        if (/^'?\d+ subtests? failed'?$/.test(head)) return;
+        const rest = [];
+        for (const l of at < 0 ? [] : lines.slice(i + 2 + at, i + 6 + at)) {
+          if (/^\s*(code|name|expected|actual|operator|stack|failureType|location|generatedMessage): /.test(l)) break;
+          if (l.trim()) rest.push(l.trim());
+        }
+        const error = [head === '|-' ? '' : head, ...rest].filter(Boolean).join(' | ').slice(0, 400);
+        failed.push(`${file}: ${m[1]}${error ? `: ${error}` : ''}`);
+      });
       if (!sawSummary || (code !== 0 && signal)) {
         // the file's process died before its summary: a failure of its own
         crashed += 1;
@@ -102,5 +118,6 @@ const rows = Object.entries(times).sort((a, b) => b[1] - a[1]);
 process.stdout.write(`1..${point}\n`);
 process.stdout.write(`# test files: ${rows.length} (${jobs} at a time), wall ${((Date.now() - started) / 60000).toFixed(1)} min; slowest:\n`);
 for (const [file, ms] of rows.slice(0, 25)) process.stdout.write(`#   ${(ms / 1000).toFixed(1).padStart(7)} s  ${file}\n`);
+for (const f of failed) process.stdout.write(`# FAILED ${f.replace(/\n/g, ' ')}\n`);
 for (const [k, v] of Object.entries(totals)) process.stdout.write(`# ${k} ${v}\n`);
 process.exit(totals.fail > 0 || crashed > 0 ? 1 : 0);

@@ -193,7 +193,8 @@ read_file() {
 # owner and security context (cp --attributes-only); nothing is written when the content is the same.
 # MODE: a file of sysprep's own, made with that mode. While a repeatable step runs (DEFER), the rename
 # waits for the next flush_pending, which renames every file those steps wrote in one process: under
-# emulation each process started costs the boot tens of milliseconds of CPU.
+# emulation each process started costs the boot tens of milliseconds of CPU. A repeatable op that starts
+# a program which may read such a file (useradd, chpasswd, systemctl, locale-gen) flushes first.
 write_file() { # PATH CONTENT [MODE]
   local path=$1 content=$2 mode=${3:-} current tmp stale pid
   tmp=${path%/*}/.sysprep-$$-${path##*/}
@@ -854,6 +855,7 @@ op_locale() { # LOCALE WHY [LANGUAGE] [COMPILED]: COMPILED is "compiled" when th
       done
       ((found)) || out+=$entry$'\n'
       write_file /etc/locale.gen "$out" || return 1
+      flush_pending || return 1 # locale-gen reads /etc/locale.gen
       # Compiling a locale takes seconds (tens of seconds on a slow virtual CPU) and nothing at first
       # boot needs it before a person logs in: beside the boot, as a transient unit of its own.
       if [[ -d /run/systemd/system ]] && type -P systemd-run >/dev/null; then
@@ -920,6 +922,7 @@ group_exists() { # NAME
 
 op_account() { # NAME FULL-NAME GROUPS(comma-separated)
   local name=$1 full=$2 groups=$3 shell=/bin/sh err
+  flush_pending || return 1 # useradd reads login.defs, /etc/default/useradd, /etc/skel …
   if account_exists "$name"; then
     if [[ -n $groups ]]; then
       usermod -a -G "$groups" "$name" || { ERR="usermod -a -G $groups $name failed"; return 1; }
@@ -958,6 +961,7 @@ op_passwords() { # [USER PASSWORD]...
     shift 2
   done
   ((${#users[@]})) || return 0
+  flush_pending || return 1 # chpasswd reads PAM's files and login.defs
   if ! err=$(chpasswd 2>&1 <<<"${input%$'\n'}"); then
     ERR="chpasswd for ${users[*]} failed: $err"
     return 1
@@ -989,6 +993,7 @@ op_autologon() { # USER COUNT
   done
   write_file "$AUTOLOGON" "$user $count"$'\n' 0600 || { ERR="AutoLogon: could not write the logon count to $AUTOLOGON"; return 1; }
   # the gettys are not started yet, but systemd read their units at boot
+  flush_pending || return 1
   if [[ -d /run/systemd/system ]]; then systemctl daemon-reload >/dev/null 2>&1 || log_warn 'systemctl daemon-reload failed; AutoLogon starts at the next boot'; fi
   log_info "AutoLogon: $user logs in automatically on the console $count time(s)"
 }

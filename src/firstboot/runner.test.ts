@@ -104,3 +104,23 @@ test('what the runner starts before it has read the whole script needs nothing d
   assert.deepEqual(below, [], `called by ${commands.join(', ')} but defined after line ${early + 1}`);
   assert.ok(seen.size > 15, `the call graph was followed (${seen.size} functions)`);
 });
+
+test('a repeatable op renames the files written so far into place before it starts a program that may read them', () => {
+  const text = fs.readFileSync(RUNNER, 'utf8');
+  // programs that read configuration a step may have written (write_file's own cp and ln do not)
+  const readers = /(^|[\s($])(useradd|usermod|chpasswd|systemctl|systemd-run|locale-gen|"\$\{argv\[@\]\}")\b/m;
+  const ops = [...text.matchAll(/^(op_[a-z_]+)\(\) \{[^\n]*\n([\s\S]*?)^\}/gm)];
+  assert.ok(ops.length > 20, 'the ops were found');
+  let checked = 0;
+  const repeatable = new Set([...text.matchAll(/^ {2}\[(op_[a-z_]+)\]='-?\d+ -?\d+ \d+ 1'$/gm)].map((m) => m[1]));
+  assert.ok(repeatable.has('op_account') && !repeatable.has('op_run_sync'), 'OP_ARITY says which ops are repeatable');
+  for (const [, name, rawBody] of ops) {
+    const body = rawBody.replace(/type -P \S+/g, ''); // a look-up is not a start
+    const at = body.search(readers);
+    if (at < 0 || !repeatable.has(name)) continue; // a step that is not repeatable is flushed before it starts
+    checked++;
+    const flush = body.indexOf('flush_pending');
+    assert.ok(flush >= 0 && flush < at, `${name} starts a program before flush_pending`);
+  }
+  assert.ok(checked >= 4, `the ops that start such programs were checked (${checked})`);
+});

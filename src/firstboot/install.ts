@@ -15,7 +15,7 @@ import type { ImageState } from '../system/state.js';
 import type { Target } from '../system/target.js';
 import { RootFs } from '../rootfs/rootfs.js';
 import { describePlan, sealPlans } from './plan/index.js';
-import { AGENT, AGENT_BUNDLE, AGENT_DIR, AGENT_RUNTIME, FIRSTBOOT, GENERATOR, PACKED_RUNTIMES, PROFILE_HOOK, UNIT_DIR } from '../model/paths.js';
+import { AGENT, AGENT_BUNDLE, AGENT_DIR, AGENT_RUNTIME, FIRSTBOOT, GENERATOR, PACKED_RUNTIMES, PATHS, PROFILE_HOOK, UNIT_DIR } from '../model/paths.js';
 import { BOOT_PHASES } from '../model/image-state.js';
 import type { AgentMode } from '../model/request.js';
 import type { Plan } from './plan/types.js';
@@ -84,7 +84,13 @@ function agentNeeds(planned: readonly Plan[], state: ImageState): string[] {
   return needs;
 }
 
-export function installAgent(target: Target, log: PantherLog, state: ImageState, mode: AgentMode = 'full'): void {
+/**
+ * The agent into the image, in MODE (`--agent`; packed by default). When packed cannot be had (this
+ * installation of sysprep has no archives, as its packages do not yet; the image has none of the
+ * tools to unpack one), the runtime goes in as it is: a warning when --agent packed was asked for, a
+ * note in the log when it is only the default.
+ */
+export function installAgent(target: Target, log: PantherLog, state: ImageState, mode: AgentMode = 'packed', asked = false): void {
   const { fs } = target;
   const src = agentSource();
   const owned = packageOwnsAgent(fs);
@@ -93,10 +99,12 @@ export function installAgent(target: Target, log: PantherLog, state: ImageState,
   const packedForm = PACKED_RUNTIMES.find((p) => p.needs.some((n) => fs.exists(n)) && src.packed.has(p.file));
   let effective: AgentMode = owned ? 'full' : mode;
   if (effective === 'packed' && !packedForm) {
-    log.warn(`--agent packed: ${src.packed.size ? 'this image has none of xz, dpkg-deb and gzip' : 'this installation of sysprep has no packed runtime (dist/agent/runtime.*: run "npm run build")'}; the runtime goes in as it is`);
+    const why = `${src.packed.size ? 'this image has none of xz, dpkg-deb and gzip' : 'this installation of sysprep has no packed runtime (dist/agent/runtime.*: run "npm run build")'}; the runtime goes in as it is`;
+    if (asked) log.warn(`--agent packed: ${why}`);
+    else log.info(`The first-boot agent goes in packed by default, but ${why}`);
     effective = 'full';
   }
-  if (owned && mode !== 'full') log.info(`--agent ${mode}: the image has the sysprep package, whose agent and runtime stay as they are`);
+  if (owned && asked && mode !== 'full') log.info(`--agent ${mode}: the image has the sysprep package, whose agent and runtime stay as they are`);
   fs.makeDirectory(AGENT_DIR, 0o755);
   // the agent (what a package of sysprep installs too: then it is found here, up to date) and the
   // machinery around it (the units, the generator, the login hook, the link), counted apart for the log
@@ -126,6 +134,9 @@ export function installAgent(target: Target, log: PantherLog, state: ImageState,
   put(fs.installFile(src.runner, FIRSTBOOT, 0o755), src.runner);
   put(fs.writeText(AGENT, LAUNCHER, { mode: 0o755 }));
   put(fs.writeText(`${AGENT_DIR}/README`, README, { mode: 0o644 }));
+  // the first boot's log directories, made now: otherwise a phase's first step is a mkdir (a process,
+  // dear under emulation)
+  for (const dir of [PATHS.firstBootPanther, PATHS.unattendGc]) fs.makeDirectory(dir, 0o755);
   fs.makeDirectory(UNIT_DIR, 0o755);
   hook(fs.writeText(`${UNIT_DIR}/sysprep-specialize.service`, SPECIALIZE_UNIT, { mode: 0o644 }));
   hook(fs.writeText(`${UNIT_DIR}/sysprep-host-keys.service`, HOST_KEYS_UNIT, { mode: 0o644 }));

@@ -302,19 +302,26 @@ read_state_into() { # VAR: no subshell (its locals are __-named: VAR is the call
   esac
 }
 # The files the phase wrote so far and its step record reach the disk with the new state's file, in
-# the one sync before the rename.
+# the one sync; then one rename.ul puts the files the repeatable steps wrote and, last, the state in
+# place (one mv each where the image has no rename.ul), and those steps are recorded (the next sync
+# takes the record along: after a power loss they run again, to the same result).
 op_set_state() { # STATE
-  local tmp=$STATE_INI.sysprep-$$ f
+  local tmp=$STATE_DIR/.sysprep-$$-${STATE_INI##*/} f
   local -a also=()
-  flush_pending || return 1
-  for f in "${WRITTEN[@]}" "$STEPS"; do [[ -f $f ]] && also+=("$f"); done
+  for f in "${WRITTEN[@]}"; do
+    f=${PENDING[$f]:-$f}
+    [[ -f $f ]] && also+=("$f")
+  done
+  [[ -f $STEPS ]] && also+=("$STEPS")
   if ! { [[ -d $STATE_DIR ]] || mkdir -p "$STATE_DIR"; } ||
-    ! { printf '[State]\nImageState="%s"\n' "$1" >"$tmp" && sync -- "${also[@]}" "$tmp" && mv -f -- "$tmp" "$STATE_INI"; }; then
+    ! { printf '[State]\nImageState="%s"\n' "$1" >"$tmp" && sync -- "${also[@]}" "$tmp" && rename_all ".sysprep-$$-" "${PENDING[@]}" "$tmp"; }; then
     rm -f -- "$tmp" 2>/dev/null
     ERR="could not write the image state $1 to $STATE_INI"
     return 1
   fi
+  PENDING=()
   WRITTEN=()
+  flush_pending
 }
 
 # ------------------------------------------------------------------------------------------------
@@ -643,12 +650,16 @@ phase_host_keys() {
   # specialize, whose first step writes the name: the plan's name is used when the seal knew it
   # (ComputerName), and the comment corrected when specialize chose another (a generated name, an
   # answer file found at boot). Packages' certificates name the host too: for them, wait longer.
-  local wait=100
+  local wait=100 nap=''
   ((${#makes[@]})) && wait=1200
   for ((i = 0; i < wait; i++)); do
     [[ -s /etc/hostname ]] && break
-    sleep 0.1
+    # a tenth of a second without a process each time (a sleep costs tens of milliseconds of CPU
+    # under emulation): a read with a timeout from a pipe nobody writes to
+    [[ -n $nap ]] || exec {nap}<> <(:)
+    read -r -t 0.1 -u "$nap" _
   done
+  [[ -z $nap ]] || exec {nap}<&-
   read -r host </etc/hostname 2>/dev/null || host=localhost
   local -a synced=()
   set -- "${pending[@]}"

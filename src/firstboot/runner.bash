@@ -213,7 +213,7 @@ write_file() { # PATH CONTENT [MODE]
     umask 077
     { printf '%s' "$content" >"$tmp" && umask 022 && chmod "$mode" "$tmp"; } || { umask 022; rm -f -- "$tmp"; unset "PENDING[$path]"; return 1; }
   else
-    if [[ -e $path && -z ${PENDING[$path]:-} ]]; then
+    if [[ -e $path && -z ${PENDING[$path]:-} ]] && keeps_attributes "$path"; then
       cp --attributes-only --preserve=all -- "$path" "$tmp" || { rm -f -- "$tmp"; return 1; }
     fi
     printf '%s' "$content" >"$tmp" || { rm -f -- "$tmp"; unset "PENDING[$path]"; return 1; }
@@ -225,6 +225,16 @@ write_file() { # PATH CONTENT [MODE]
   fi
   unset "PENDING[$path]"
   mv -f -- "$tmp" "$path" || { rm -f -- "$tmp"; return 1; }
+}
+# Does FILE have attributes a new file would not get? A new file here is root's, its mode 0644 (umask
+# 022), without extended attributes. The ops rewrite well-known configuration files (the host name,
+# hosts, the zone, the locale, the keyboard), which are so on every distribution: their attributes are
+# copied (cp, a process, dear under emulation) only when another owner or group, an executable or
+# special bit, or an SELinux system (whose labels are extended attributes) says they may differ. Not
+# seen without a process: group or other permission bits other than r--, an ACL, other extended
+# attributes (the new file then has the defaults).
+keeps_attributes() { # FILE
+  [[ ! -O $1 || ! -G $1 || -x $1 || -u $1 || -g $1 || -k $1 || -e /sys/fs/selinux/enforce ]]
 }
 # the files this phase wrote: on the disk with the next state change (op_set_state), in one sync
 declare -a WRITTEN=()

@@ -124,3 +124,33 @@ test('a repeatable op renames the files written so far into place before it star
   }
   assert.ok(checked >= 4, `the ops that start such programs were checked (${checked})`);
 });
+
+test("write_file keeps a file's owner, group and mode where they differ from a new file's, and starts no cp where they do not", () => {
+  const dir = fs.mkdtempSync('/tmp/sysprep-write-file-');
+  try {
+    const fns = spawnSync('sed', ['-n', '/^read_file()/,/^}/p;/^write_file()/,/^}/p;/^keeps_attributes()/,/^}/p;/^DEFER=/p;/^declare -A PENDING=/p', RUNNER], { encoding: 'utf8' }).stdout;
+    assert.match(fns, /^keeps_attributes\(\)/m);
+    fs.writeFileSync(path.join(dir, 'plain'), 'old\n', { mode: 0o644 });
+    fs.writeFileSync(path.join(dir, 'guarded'), 'old\n');
+    fs.chmodSync(path.join(dir, 'guarded'), 0o640);
+    fs.chownSync(path.join(dir, 'guarded'), 0, 4); // group adm
+    fs.writeFileSync(path.join(dir, 'tool'), 'old\n', { mode: 0o755 });
+    // cp as the runner finds it on the PATH, counted
+    fs.mkdirSync(path.join(dir, 'bin'));
+    fs.writeFileSync(path.join(dir, 'bin/cp'), `#!/bin/sh\necho "$*" >> ${dir}/cp-calls\nexec /bin/cp "$@"\n`, { mode: 0o755 });
+    const r = spawnSync('bash', ['-c', `${fns}\nfor f in plain guarded tool; do write_file "$1/$f" "new"$'\\n' || exit 1; done`, 'bash', dir],
+      { encoding: 'utf8', env: { PATH: `${dir}/bin:/usr/bin:/bin` } });
+    assert.equal(r.status, 0, r.stderr);
+    for (const f of ['plain', 'guarded', 'tool']) assert.equal(fs.readFileSync(path.join(dir, f), 'utf8'), 'new\n', f);
+    const st = (f: string) => fs.statSync(path.join(dir, f));
+    assert.equal(st('plain').mode & 0o7777, 0o644);
+    assert.equal(st('guarded').mode & 0o7777, 0o640, 'the mode of a file of another group is kept');
+    assert.equal(st('guarded').gid, 4, 'and its group');
+    assert.equal(st('tool').mode & 0o7777, 0o755, 'an executable stays executable');
+    const calls = fs.readFileSync(path.join(dir, 'cp-calls'), 'utf8').trim().split('\n');
+    assert.deepEqual(calls.map((c) => c.split(' ').at(-2)), [`${dir}/guarded`, `${dir}/tool`], 'cp only for the files whose attributes differ');
+    assert.deepEqual(fs.readdirSync(dir).filter((n) => n.startsWith('.sysprep-')), [], 'no temporary file left');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

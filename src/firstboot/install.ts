@@ -84,13 +84,7 @@ function agentNeeds(planned: readonly Plan[], state: ImageState): string[] {
   return needs;
 }
 
-/**
- * The agent into the image, in MODE (`--agent`; packed by default). When packed cannot be had (this
- * installation of sysprep has no archives, as its packages do not yet; the image has none of the
- * tools to unpack one), the runtime goes in as it is: a warning when --agent packed was asked for, a
- * note in the log when it is only the default.
- */
-export function installAgent(target: Target, log: PantherLog, state: ImageState, mode: AgentMode = 'packed', asked = false): void {
+export function installAgent(target: Target, log: PantherLog, state: ImageState, mode: AgentMode = 'full'): void {
   const { fs } = target;
   const src = agentSource();
   const owned = packageOwnsAgent(fs);
@@ -99,12 +93,10 @@ export function installAgent(target: Target, log: PantherLog, state: ImageState,
   const packedForm = PACKED_RUNTIMES.find((p) => p.needs.some((n) => fs.exists(n)) && src.packed.has(p.file));
   let effective: AgentMode = owned ? 'full' : mode;
   if (effective === 'packed' && !packedForm) {
-    const why = `${src.packed.size ? 'this image has none of xz, dpkg-deb and gzip' : 'this installation of sysprep has no packed runtime (dist/agent/runtime.*: run "npm run build")'}; the runtime goes in as it is`;
-    if (asked) log.warn(`--agent packed: ${why}`);
-    else log.info(`The first-boot agent goes in packed by default, but ${why}`);
+    log.warn(`--agent packed: ${src.packed.size ? 'this image has none of xz, dpkg-deb and gzip' : 'this installation of sysprep has no packed runtime (dist/agent/runtime.*: run "npm run build")'}; the runtime goes in as it is`);
     effective = 'full';
   }
-  if (owned && asked && mode !== 'full') log.info(`--agent ${mode}: the image has the sysprep package, whose agent and runtime stay as they are`);
+  if (owned && mode !== 'full') log.info(`--agent ${mode}: the image has the sysprep package, whose agent and runtime stay as they are`);
   fs.makeDirectory(AGENT_DIR, 0o755);
   // the agent (what a package of sysprep installs too: then it is found here, up to date) and the
   // machinery around it (the units, the generator, the login hook, the link), counted apart for the log

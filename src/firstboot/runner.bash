@@ -311,27 +311,20 @@ read_state_into() { # VAR: no subshell (its locals are __-named: VAR is the call
   *) printf -v "$1" 'IMAGE_STATE_UNDEPLOYABLE' ;;
   esac
 }
-# The files the phase wrote so far and its step record reach the disk with the new state's file, in
-# the one sync; then one rename.ul puts the files the repeatable steps wrote and, last, the state in
-# place (one mv each where the image has no rename.ul), and those steps are recorded (the next sync
-# takes the record along: after a power loss they run again, to the same result).
+# The files the phase wrote so far (renamed into place first) and its step record reach the disk with
+# the new state's file, in the one sync before the rename.
 op_set_state() { # STATE
-  local tmp=$STATE_DIR/.sysprep-$$-${STATE_INI##*/} f
+  local tmp=$STATE_INI.sysprep-$$ f
   local -a also=()
-  for f in "${WRITTEN[@]}"; do
-    f=${PENDING[$f]:-$f}
-    [[ -f $f ]] && also+=("$f")
-  done
-  [[ -f $STEPS ]] && also+=("$STEPS")
+  flush_pending || return 1
+  for f in "${WRITTEN[@]}" "$STEPS"; do [[ -f $f ]] && also+=("$f"); done
   if ! { [[ -d $STATE_DIR ]] || mkdir -p "$STATE_DIR"; } ||
-    ! { printf '[State]\nImageState="%s"\n' "$1" >"$tmp" && sync -- "${also[@]}" "$tmp" && rename_all ".sysprep-$$-" "${PENDING[@]}" "$tmp"; }; then
+    ! { printf '[State]\nImageState="%s"\n' "$1" >"$tmp" && sync -- "${also[@]}" "$tmp" && mv -f -- "$tmp" "$STATE_INI"; }; then
     rm -f -- "$tmp" 2>/dev/null
     ERR="could not write the image state $1 to $STATE_INI"
     return 1
   fi
-  PENDING=()
   WRITTEN=()
-  flush_pending
 }
 
 # ------------------------------------------------------------------------------------------------

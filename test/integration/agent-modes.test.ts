@@ -62,17 +62,17 @@ after(() => {
 });
 
 describe('--agent: how the seal installs the first-boot agent', { concurrency: false }, () => {
-  it('full: the runtime as it is', () => {
-    const log = seal('full');
+  it('full (the default): the runtime as it is', () => {
+    const log = seal();
     assert.deepEqual(runtimes(), ['node']);
     assert.ok(fs.existsSync(at(AGENT_BUNDLE)));
     assert.match(log, /Installed the first-boot agent in \/usr\/lib\/sysprep \([\d.]+ MiB: runtime, bundle, data\)/);
     assert.ok(agentBytes() > 80e6, `${agentBytes()} bytes`);
   });
 
-  it('packed (the default): the runtime as a .deb member (no xz here), at most 25 MB, unpacked into /run by the first start, and it plans a per-clone file', () => {
+  it('packed: the runtime as a .deb member (no xz here), at most 25 MB, unpacked into /run by the first start, and it plans a per-clone file', () => {
     assert.equal(fs.existsSync(at('usr/bin/xz')), false, 'the debootstrap root has no xz');
-    const log = seal();
+    const log = seal('packed');
     assert.deepEqual(runtimes(), ['runtime.deb'], 'the full runtime was removed');
     assert.match(log, /runtime packed as runtime\.deb/);
     const bytes = agentBytes();

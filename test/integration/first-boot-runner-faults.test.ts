@@ -92,7 +92,7 @@ describe('the runner fails loudly and never hangs, in QEMU', { concurrency: fals
     cleanups.push(() => fs.rmSync(file, { force: true }));
     // one cut per kind of step (each costs a boot): the host name's rename is the time zone's link's
     // kind (a repeatable step of specialize, cut after its tool ran), which 'ln' covers
-    const cuts = ['ssh-keygen', 'rename.ul:/var/lib/sysprep/state/State.ini', 'mv:/var/lib/sysprep/unattend.xml', 'ln', 'useradd', 'chpasswd', 'command'];
+    const cuts = ['ssh-keygen', 'mv:/var/lib/sysprep/state/State.ini', 'mv:/var/lib/sysprep/unattend.xml', 'ln', 'useradd', 'chpasswd', 'command'];
     const img = image('rf-power', ['/oobe', `/unattend:${file}`], (root) => {
       // A test shim per tool, first in the runner's PATH (/usr/local/sbin): the real tool, then, once per
       // key and only when sysprep's runner called it, the power goes (sysrq b: nothing more is flushed),
@@ -105,12 +105,7 @@ real=$(PATH=/usr/sbin:/usr/bin:/sbin:/bin command -v "$tool")
 key=$tool
 if [ "$tool" = mv ]; then
   for last; do :; done
-  case $last in /var/lib/sysprep/unattend.xml) key="mv:$last" ;; *) key= ;; esac
-fi
-# the image state is renamed into place last, by one rename.ul with the files the pass wrote
-if [ "$tool" = rename.ul ]; then
-  for last; do :; done
-  case $last in /var/lib/sysprep/state/.sysprep-*-State.ini) key="rename.ul:/var/lib/sysprep/state/State.ini" ;; *) key= ;; esac
+  case $last in /var/lib/sysprep/state/State.ini|/var/lib/sysprep/unattend.xml) key="mv:$last" ;; *) key= ;; esac
 fi
 runner=no
 if [ -n "$key" ] && tr '\\0' ' ' </proc/$PPID/cmdline | grep -q /usr/lib/sysprep/firstboot; then runner=yes; fi
@@ -131,7 +126,7 @@ fi
 exit $rc
 `;
       fs.mkdirSync(path.join(root, 'usr/local/sbin'), { recursive: true });
-      for (const tool of ['mv', 'rename.ul', 'ln', 'useradd', 'chpasswd', 'ssh-keygen']) fs.writeFileSync(path.join(root, 'usr/local/sbin', tool), shim, { mode: 0o755 });
+      for (const tool of ['mv', 'ln', 'useradd', 'chpasswd', 'ssh-keygen']) fs.writeFileSync(path.join(root, 'usr/local/sbin', tool), shim, { mode: 0o755 });
     });
     // one QEMU process a boot (-no-reboot: the cut ends it), as a machine is switched on again after a power loss
     let serial = '';

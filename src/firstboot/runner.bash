@@ -663,7 +663,7 @@ phase_host_keys() {
     read -r -t 0.1 -u "$nap" _
   done
   [[ -z $nap ]] || exec {nap}<&-
-  read -r host </etc/hostname 2>/dev/null || host=localhost
+  { read -r host </etc/hostname; } 2>/dev/null || host=localhost
   local -a synced=()
   set -- "${pending[@]}"
   while (($# >= 2)); do

@@ -15,7 +15,7 @@ import type { ImageState } from '../system/state.js';
 import type { Target } from '../system/target.js';
 import { RootFs } from '../rootfs/rootfs.js';
 import { describePlan, sealPlans } from './plan/index.js';
-import { AGENT, AGENT_BUNDLE, AGENT_DIR, AGENT_RUNTIME, FIRSTBOOT, GENERATOR, PACKED_RUNTIMES, PATHS, PROFILE_HOOK, UNIT_DIR } from '../model/paths.js';
+import { AGENT, AGENT_BUNDLE, AGENT_DIR, AGENT_RUNTIME, FIRSTBOOT, GENERATOR, PACKED_RUNTIMES, PROFILE_HOOK, UNIT_DIR } from '../model/paths.js';
 import { BOOT_PHASES } from '../model/image-state.js';
 import type { AgentMode } from '../model/request.js';
 import type { Plan } from './plan/types.js';
@@ -126,9 +126,6 @@ export function installAgent(target: Target, log: PantherLog, state: ImageState,
   put(fs.installFile(src.runner, FIRSTBOOT, 0o755), src.runner);
   put(fs.writeText(AGENT, LAUNCHER, { mode: 0o755 }));
   put(fs.writeText(`${AGENT_DIR}/README`, README, { mode: 0o644 }));
-  // the first boot's log directories, made now: otherwise a phase's first step is a mkdir (a process,
-  // dear under emulation)
-  for (const dir of [PATHS.firstBootPanther, PATHS.unattendGc]) fs.makeDirectory(dir, 0o755);
   fs.makeDirectory(UNIT_DIR, 0o755);
   hook(fs.writeText(`${UNIT_DIR}/sysprep-specialize.service`, SPECIALIZE_UNIT, { mode: 0o644 }));
   hook(fs.writeText(`${UNIT_DIR}/sysprep-host-keys.service`, HOST_KEYS_UNIT, { mode: 0o644 }));

@@ -180,6 +180,10 @@ elapsed_into() { # VAR: no subshell (each fork costs tens of milliseconds of CPU
 # files
 
 # The whole content of a file into the variable named $2 (empty when missing); no subshell.
+# Is the file there, as the pass sees it: in place, or written by a repeatable step of this pass and
+# not yet renamed into place (PENDING)?
+present() { [[ -e $1 || -n ${PENDING[$1]:-} ]]; }
+
 # A file a repeatable step rewrote is read from its new content, not yet renamed into place (PENDING).
 read_file() {
   local -n __into=$2
@@ -783,7 +787,7 @@ set_hostname() { # NAME
   local -a lines
   write_file /etc/hostname "$name"$'\n' || return 1
   read_file /etc/hosts hosts
-  [[ -f /etc/hosts ]] || hosts=$'127.0.0.1\tlocalhost\n'
+  present /etc/hosts || hosts=$'127.0.0.1\tlocalhost\n'
   # the golden machine's 127.0.1.1 line goes; this one follows the localhost line
   mapfile -t lines <<<"${hosts%$'\n'}"
   for line in "${lines[@]}"; do
@@ -833,7 +837,7 @@ op_timezone() { # IANA WHY
   if [[ ! -L /etc/localtime || ! /etc/localtime -ef /usr/share/zoneinfo/$tz ]]; then
     ln -sfn -- "/usr/share/zoneinfo/$tz" /etc/localtime || { ERR="could not link /etc/localtime"; return 1; }
   fi
-  if [[ -f /etc/timezone ]]; then write_file /etc/timezone "$tz"$'\n' || return 1; fi
+  if present /etc/timezone; then write_file /etc/timezone "$tz"$'\n' || return 1; fi
   log_info "time zone: $tz ($2)"
 }
 
@@ -843,8 +847,8 @@ op_locale() { # LOCALE WHY [LANGUAGE] [COMPILED]: COMPILED is "compiled" when th
   local locale=$1 language=${3:-} compiled=${4:-} text gen want entry available
   text="LANG=$locale"$'\n'
   [[ -n $language ]] && text+="LANGUAGE=$language"$'\n'
-  if [[ -e /etc/default/locale || ! -e /etc/locale.conf ]]; then write_file /etc/default/locale "$text" || return 1; fi
-  if [[ -e /etc/locale.conf ]]; then write_file /etc/locale.conf "$text" || return 1; fi
+  if present /etc/default/locale || ! present /etc/locale.conf; then write_file /etc/default/locale "$text" || return 1; fi
+  if present /etc/locale.conf; then write_file /etc/locale.conf "$text" || return 1; fi
   if [[ $compiled != compiled && -f /etc/locale.gen ]] && type -P locale-gen >/dev/null; then
     want=${locale,,}
     want=${want//-/}
@@ -890,9 +894,9 @@ op_locale() { # LOCALE WHY [LANGUAGE] [COMPILED]: COMPILED is "compiled" when th
 op_keyboard() { # LAYOUT VARIANT WHY
   local layout=$1 variant=$2 kb line out found_layout found_variant
   local -a lines
-  if [[ -f /etc/default/keyboard || ! -f /etc/vconsole.conf ]]; then
+  if present /etc/default/keyboard || ! present /etc/vconsole.conf; then
     read_file /etc/default/keyboard kb
-    [[ -f /etc/default/keyboard ]] || kb=$'XKBMODEL="pc105"\nXKBLAYOUT="us"\nXKBVARIANT=""\nXKBOPTIONS=""\nBACKSPACE="guess"\n'
+    present /etc/default/keyboard || kb=$'XKBMODEL="pc105"\nXKBLAYOUT="us"\nXKBVARIANT=""\nXKBOPTIONS=""\nBACKSPACE="guess"\n'
     out='' found_layout=0 found_variant=0
     mapfile -t lines <<<"${kb%$'\n'}"
     for line in "${lines[@]}"; do
@@ -906,7 +910,7 @@ op_keyboard() { # LAYOUT VARIANT WHY
     ((found_variant)) || out+="XKBVARIANT=\"$variant\""$'\n'
     write_file /etc/default/keyboard "$out" || return 1
   fi
-  if [[ -f /etc/vconsole.conf ]]; then
+  if present /etc/vconsole.conf; then
     read_file /etc/vconsole.conf kb
     out=''
     mapfile -t lines <<<"${kb%$'\n'}"

@@ -45,13 +45,17 @@ test('the runner refuses what it does not know, with its usage (exit 2)', () => 
   }
 });
 
+/** The runner's write_file as written, with what it calls and the state it keeps (cut out with sed). */
+const writeFileFunctions = () =>
+  spawnSync('sed', ['-n', '/^read_file()/,/^}/p;/^write_file()/,/^}/p;/^keeps_attributes()/,/^}/p;/^DEFER=/p;/^declare -A PENDING=/p', RUNNER], { encoding: 'utf8' }).stdout;
+
 test('write_file on a full disk fails and leaves no temporary file behind', () => {
   const dir = spawnSync('mktemp', ['-d'], { encoding: 'utf8' }).stdout.trim();
   const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', dir], { encoding: 'utf8' });
   assert.equal(mounted.status, 0, `a small tmpfs (a full disk) is needed: ${mounted.stderr}`);
   try {
     // the runner's own write_file (and read_file, which it uses), cut out of the runner as written
-    const fns = spawnSync('sed', ['-n', '/^read_file()/,/^}/p;/^write_file()/,/^}/p;/^DEFER=/p;/^declare -A PENDING=/p', RUNNER], { encoding: 'utf8' }).stdout;
+    const fns = writeFileFunctions();
     assert.match(fns, /^write_file\(\)/m);
     const big = 'x'.repeat(100 * 1024); // (one argument stays under the kernel's 128 KiB)
     const r = spawnSync('bash', ['-c', `${fns}\nwrite_file "$1" "$2" && echo wrote`, 'bash', `${dir}/state.ini`, big], { encoding: 'utf8' });
@@ -128,7 +132,7 @@ test('a repeatable op renames the files written so far into place before it star
 test("write_file keeps a file's owner, group and mode where they differ from a new file's, and starts no cp where they do not", () => {
   const dir = fs.mkdtempSync('/tmp/sysprep-write-file-');
   try {
-    const fns = spawnSync('sed', ['-n', '/^read_file()/,/^}/p;/^write_file()/,/^}/p;/^keeps_attributes()/,/^}/p;/^DEFER=/p;/^declare -A PENDING=/p', RUNNER], { encoding: 'utf8' }).stdout;
+    const fns = writeFileFunctions();
     assert.match(fns, /^keeps_attributes\(\)/m);
     fs.writeFileSync(path.join(dir, 'plain'), 'old\n', { mode: 0o644 });
     fs.writeFileSync(path.join(dir, 'guarded'), 'old\n');

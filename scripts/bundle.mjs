@@ -4,7 +4,7 @@
 // /usr/lib/sysprep/ together with a Node.js runtime, so a clone needs nothing installed.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -61,8 +61,10 @@ if (fresh) {
 // can unpack with its own tools; src/model/paths.ts names them): a tar holding `node`, compressed with
 // xz (-6 on two threads: 22 MB in about 20 s; -9 saves 1 % in three times as long); the same xz stream
 // as the data member of a .deb, which dpkg-deb unpacks where xz is not installed (a debootstrap root);
-// and gzip (32 MB) for the rest. Made again only when the runtime is newer.
+// and gzip (32 MB) for the rest — those two written by src/firstboot/runtime-archives.ts, as a seal
+// derives them when its installation carries the xz form alone. Made again only when the runtime is newer.
 const { PACKED_RUNTIMES } = await import('../dist/src/model/paths.js');
+const { debOfXz, tarGzOfRuntime } = await import('../dist/src/firstboot/runtime-archives.js');
 const packedAs = (suffix) => `dist/agent/${PACKED_RUNTIMES.find((p) => p.file.endsWith(suffix)).file.split('/').pop()}`;
 const packed = { xz: packedAs('.tar.xz'), deb: packedAs('.deb'), gz: packedAs('.tar.gz') };
 const stale = (f) => {
@@ -72,23 +74,15 @@ const stale = (f) => {
     return true;
   }
 };
-const sh = (script, ...args) => {
-  const r = spawnSync('sh', ['-ec', script, 'sh', ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.error || r.status !== 0) throw new Error(`packing the agent's runtime failed: ${script}`);
-};
-const tarNode = 'tar --owner=0 --group=0 --numeric-owner --mode=0755 -C dist/agent -cf - node';
-const hasTool = (t) => spawnSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' }).status === 0;
-const missing = ['xz', 'gzip', 'ar'].filter((t) => !hasTool(t));
-if (missing.length) {
-  console.warn(`${missing.join(', ')} not installed (xz-utils, gzip, binutils): no packed runtime; --agent packed will install the runtime as it is`);
+const hasXz = spawnSync('sh', ['-c', 'command -v xz'], { stdio: 'ignore' }).status === 0;
+if (!hasXz) {
+  console.warn('xz is not installed (xz-utils): no packed runtime; --agent packed will install the runtime as it is');
 } else if (Object.values(packed).some(stale)) {
-  sh(`${tarNode} | xz -6 -T2 > "$1.tmp" && mv "$1.tmp" "$1"`, packed.xz);
-  sh(`${tarNode} | gzip -9n > "$1.tmp" && mv "$1.tmp" "$1"`, packed.gz);
-  // a .deb is an ar archive: debian-binary, control.tar.*, data.tar.*; it is never installed, only read
-  sh(`d=$(mktemp -d); trap 'rm -rf "$d"' EXIT
-mkdir "$d/c"; printf '2.0\\n' > "$d/debian-binary"
-printf 'Package: sysprep-agent-runtime\\nVersion: 0\\nArchitecture: amd64\\nMaintainer: sysprep\\nDescription: the runtime of the first-boot agent of sysprep (unpacked by it, never installed)\\n' > "$d/c/control"
-tar --owner=0 --group=0 --numeric-owner -C "$d/c" -czf "$d/control.tar.gz" ./control
-cp "$1" "$d/data.tar.xz"; rm -f "$2.tmp"
-(cd "$d" && ar rcD out.deb debian-binary control.tar.gz data.tar.xz); mv "$d/out.deb" "$2"`, packed.xz, packed.deb);
+  const r = spawnSync('sh', ['-ec', 'tar --owner=0 --group=0 --numeric-owner --mode=0755 -C dist/agent -cf - node | xz -6 -T2 > "$1.tmp" && mv "$1.tmp" "$1"', 'sh', packed.xz], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.error || r.status !== 0) throw new Error("packing the agent's runtime with xz failed");
+  debOfXz(packed.xz, `${packed.deb}.tmp`, runtime);
+  renameSync(`${packed.deb}.tmp`, packed.deb);
+  tarGzOfRuntime(runtime, `${packed.gz}.tmp`);
+  renameSync(`${packed.gz}.tmp`, packed.gz);
 }
+

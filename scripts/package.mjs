@@ -7,7 +7,8 @@
 // The .deb and the tarball carry the first-boot agent exactly as generalize installs it into an image
 // (/usr/lib/sysprep: the stripped Node.js runtime, the bundle, the runner, the CLDR data, the launcher,
 // README; byte for byte and mode for mode), so a seal of a machine with the package installed finds the
-// agent there and up to date (src/firstboot/install.ts) and adds no second copy. Plus sysprep(8), the bash
+// agent there and up to date (src/firstboot/install.ts) and adds no second copy; and the runtime packed
+// with xz (/usr/lib/sysprep/packed/), which a seal of an image without sysprep installs by default. Plus sysprep(8), the bash
 // completion and the documentation, all generated from the same sources as --help (src/cli/man-page.ts,
 // completion.ts).
 //
@@ -33,7 +34,9 @@ for (const f of ['dist/agent/node', 'dist/agent/sysprep.mjs', 'dist/agent/firstb
   if (!fs.existsSync(f)) throw new Error(`${f} is missing: run "npm run build" first`);
 }
 const { LAUNCHER, README, SPECIALIZE_UNIT, HOST_KEYS_UNIT, OOBE_UNIT, AUDIT_UNIT, GENERATOR_SCRIPT } = await import('../dist/src/firstboot/units.js');
-const { AGENT_DIR, GENERATOR, UNIT_DIR } = await import('../dist/src/model/paths.js');
+const { AGENT_DIR, GENERATOR, PACKED_RUNTIMES, UNIT_DIR } = await import('../dist/src/model/paths.js');
+const packedXz = `dist/agent/${path.posix.basename(PACKED_RUNTIMES[0].file)}`;
+if (!fs.existsSync(packedXz)) throw new Error(`${packedXz} is missing: run "npm run build" with xz installed (xz-utils)`);
 const { manPage } = await import('../dist/src/cli/man-page.js');
 const { bashCompletion } = await import('../dist/src/cli/completion.js');
 
@@ -232,6 +235,10 @@ function stageCommon(t, { docPrefix, manPrefix, completionPrefix }) {
   t.copy('dist/agent/firstboot', `${A}/firstboot`, 0o755);
   for (const n of fs.readdirSync('dist/agent/cldr').sort()) t.copy(`dist/agent/cldr/${n}`, `${A}/cldr/${n}`, 0o644);
   t.write(`${A}/sysprep`, LAUNCHER, 0o755);
+  // the runtime packed (xz), for the seals this installation makes of images without sysprep
+  // (`--agent packed`, the default): the image's other forms (.deb, .tar.gz) are derived from it at
+  // the seal (src/firstboot/install.ts); an image with the package never uses it
+  t.copy(packedXz, `${A}/packed/${path.basename(packedXz)}`, 0o644);
   t.write(`${A}/README`, README, 0o644);
   t.write(`${manPrefix}/man8/sysprep.8.gz`, gz(manPage()));
   t.write(`${completionPrefix}/sysprep`, bashCompletion());

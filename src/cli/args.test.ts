@@ -78,7 +78,7 @@ test('the parser produces the run request itself; --json and --image stay beside
   assert.deepEqual(r, {
     request: {
       mode: 'oobe', generalize: true, vm: false, power: 'quit', quiet: false, dryRun: false, unattend: 'u.xml', root: '/',
-      providerLists: ['all'], keepUserAccounts: [], removeUserAccounts: [], verify: 'warn', forgetFingerprints: false, agent: 'full', optionsSeen: ['GENERALIZE', 'IMAGE', 'JSON', 'PROVIDERS', 'UNATTEND'],
+      providerLists: ['all'], keepUserAccounts: [], removeUserAccounts: [], verify: 'warn', forgetFingerprints: false, agent: 'packed', optionsSeen: ['GENERALIZE', 'IMAGE', 'JSON', 'PROVIDERS', 'UNATTEND'],
     },
     json: true,
     image: 'disk.qcow2',
@@ -88,9 +88,9 @@ test('the parser produces the run request itself; --json and --image stay beside
 
 test('--agent: how the seal installs the first-boot agent', () => {
   const agent = (argv: string[]) => parseRunArgs(tokenize(argv)).request.agent;
-  assert.equal(agent(['/generalize']), 'full');
+  assert.equal(agent(['/generalize']), 'packed');
   assert.equal(agent(['/generalize', '--agent', 'none']), 'none');
   assert.equal(agent(['/generalize', '--agent=PACKED']), 'packed');
-  usage(['/generalize', '--agent', 'tiny'], /--agent tiny: choose full \(the default\), packed or none/);
+  usage(['/generalize', '--agent', 'tiny'], /--agent tiny: choose packed \(the default\), full or none/);
   usage(['/oobe', '--agent', 'none'], /--agent needs \/generalize/);
 });

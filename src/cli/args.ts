@@ -153,8 +153,8 @@ export function parseRunArgs(a: ParsedArgs): RunArgs {
   const verifyModes = verify.filter((w) => w !== 'forget');
   if (new Set(verifyModes).size > 1) throw usageError(`--verify ${verifyModes.join(',')}: warn, fail and off exclude each other`);
   if (verify.length && !has(a, 'generalize')) throw usageError('--verify needs /generalize (the seal is verified)');
-  const agent = (last(a, 'agent') ?? 'full').toLowerCase();
-  if (!isAgentMode(agent)) throw usageError(`--agent ${last(a, 'agent')}: choose full (the default), packed or none`);
+  const agent = (last(a, 'agent') ?? 'packed').toLowerCase();
+  if (!isAgentMode(agent)) throw usageError(`--agent ${last(a, 'agent')}: choose packed (the default), full or none`);
   if (has(a, 'agent') && !has(a, 'generalize')) throw usageError('--agent needs /generalize (it says how the seal installs the first-boot agent)');
   const request: RunRequest = {
     mode: has(a, 'audit') ? 'audit' : 'oobe',

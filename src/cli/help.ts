@@ -50,7 +50,7 @@ export const HELP_OPTIONS: readonly HelpOption[] = [
   { term: '--keep-user-accounts U,…', lines: ['user-account provider: never remove these accounts.'] },
   { term: '--remove-user-accounts U,…', lines: ['user-account provider: remove only these accounts (keep wins).'] },
   { term: '--verify MODE', lines: ['/generalize ends with a verify of the sealed image: warn (the default: findings are', 'warnings), fail (findings fail the run: UNDEPLOYABLE), off; ",forget" also removes', 'the fingerprint record afterwards. See docs/verify.md.'] },
-  { term: '--agent MODE', lines: ['How /generalize puts the first-boot agent into an image without the sysprep package: full (the', 'default: its Node.js runtime as it is, 83 MiB), packed (compressed, 22 MiB; a boot that needs the', 'agent unpacks it into /run/sysprep), none (the runner only, 0.1 MiB: a boot refuses what needs the', 'agent, logs why, and runs the plans made at the seal).'] },
+    { term: '--agent MODE', lines: ['How /generalize puts the first-boot agent into an image without the sysprep package: packed (the', 'default: its Node.js runtime compressed, 22 MiB; a boot that needs the agent unpacks it into', '/run/sysprep, or /var/lib/sysprep when /run is small), full (the runtime as it is, 83 MiB), none (the', 'runner only, 0.1 MiB: a boot refuses what needs the agent, logs why, and runs the plans made at the seal).'] },
   { term: '--load-at-boot', lines: ['drivers add: load the added modules at every boot, from the initramfs (modules-load.d', 'and the initramfs tool\'s module list; the initramfs is rebuilt).'] },
   { term: '--help, /?', lines: ['this text.'] },
   { term: '--version', lines: ['the version.'] },

@@ -14,7 +14,7 @@
  *   environment, the op table) into the generated block of runner.bash (`renderRunnerConstants`).
  */
 import { IMAGE_STATES } from '../model/image-state.js';
-import { AGENT, AGENT_BUNDLE, AGENT_DIR, CONSOLE_GETTYS, FIRSTBOOT, FIRSTBOOT_CONF, FIRSTBOOT_LIMITS, MARKERS, PATHS, PROVIDER_ENV, SAFE_PATH } from '../model/paths.js';
+import { AGENT, AGENT_BUNDLE, AGENT_DIR, CONSOLE_GETTYS, DISK_RUNTIME_DIR, FIRSTBOOT, FIRSTBOOT_CONF, FIRSTBOOT_LIMITS, MARKERS, PATHS, PROVIDER_ENV, SAFE_PATH } from '../model/paths.js';
 import { CLOUD_DMI_RULES, CONFIG_DRIVES, CREDENTIAL_NAME, DMI_DIR, PER_CLONE_TAKEN, PROBE_SKIP_MAJORS, SYSTEM_CREDENTIALS_DIR } from '../model/per-clone.js';
 
 // ------------------------------------------------------------------------------------------------
@@ -198,6 +198,7 @@ export function runnerConstants(): [name: string, value: string][] {
     ['AGENT_DIR', AGENT_DIR],
     ['NODE_AGENT', AGENT],
     ['AGENT_BUNDLE', AGENT_BUNDLE],
+    ['DISK_RUNTIME', DISK_RUNTIME_DIR],
     ['FIRSTBOOT', FIRSTBOOT],
     ['STATE_DIR', PATHS.stateDir],
     ['STATE_INI', PATHS.stateIni],

@@ -7,6 +7,7 @@
  * (/usr/sbin/sysprep) so audit mode can reseal.
  */
 import * as nodefs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SysprepError } from '../model/errors.js';
@@ -15,10 +16,11 @@ import type { ImageState } from '../system/state.js';
 import type { Target } from '../system/target.js';
 import { RootFs } from '../rootfs/rootfs.js';
 import { describePlan, sealPlans } from './plan/index.js';
-import { AGENT, AGENT_BUNDLE, AGENT_DIR, AGENT_RUNTIME, FIRSTBOOT, GENERATOR, PACKED_RUNTIMES, PROFILE_HOOK, UNIT_DIR } from '../model/paths.js';
+import { AGENT, AGENT_BUNDLE, AGENT_DIR, AGENT_RUNTIME, DISK_RUNTIME_DIR, FIRSTBOOT, GENERATOR, PACKED_RUNTIMES, PROFILE_HOOK, TARBALL_MANIFEST, UNIT_DIR } from '../model/paths.js';
 import { BOOT_PHASES } from '../model/image-state.js';
 import type { AgentMode } from '../model/request.js';
 import type { Plan } from './plan/types.js';
+import { debOfXz, tarGzOfRuntime } from './runtime-archives.js';
 import { AUDIT_UNIT, GENERATOR_SCRIPT, HOST_KEYS_UNIT, LAUNCHER, OOBE_UNIT, PROFILE_SCRIPT, README, SPECIALIZE_UNIT } from './units.js';
 
 export interface AgentSource {
@@ -29,7 +31,11 @@ export interface AgentSource {
   /** the runtime to copy */
   node: string;
   cldrDir: string;
-  /** the runtime packed (`--agent packed`), by target path, where this installation has it */
+  /**
+   * the runtime packed (`--agent packed`), by target path, where this installation has it: beside the
+   * bundle (the development tree: every form), or in packed/ (the .deb and the tarball: the xz form
+   * alone, from which the seal derives the others)
+   */
   packed: Map<string, string>;
 }
 
@@ -43,7 +49,8 @@ export function agentSource(): AgentSource {
     const bundle = path.join(dir, 'sysprep.mjs');
     if (!nodefs.existsSync(bundle)) continue;
     const node = nodefs.existsSync(path.join(dir, 'node')) ? path.join(dir, 'node') : process.execPath;
-    const packed = new Map(PACKED_RUNTIMES.map((p) => [p.file, path.join(dir, path.posix.basename(p.file))] as const).filter(([, f]) => nodefs.existsSync(f)));
+    const packed = new Map(PACKED_RUNTIMES.flatMap((p) => [path.join(dir, path.posix.basename(p.file)), path.join(dir, 'packed', path.posix.basename(p.file))]
+      .filter((f) => nodefs.existsSync(f)).slice(0, 1).map((f) => [p.file, f] as const)));
     return { bundle, runner: path.join(dir, 'firstboot'), node, cldrDir: path.join(dir, 'cldr'), packed };
   }
   throw new SysprepError('environment', 'the first-boot agent is not built: run "npm run build" (dist/agent/sysprep.mjs is missing)');
@@ -68,8 +75,13 @@ export function agentRuntimeProblem(fs: RootFs): string | undefined {
   return undefined;
 }
 
-/** Did a sysprep package install the agent in this image (then its files are the package's)? */
-const packageOwnsAgent = (fs: RootFs): boolean => (fs.readText('/var/lib/dpkg/info/sysprep.list') ?? '').split('\n').includes(AGENT_RUNTIME);
+/**
+ * Did a sysprep package install the agent in this image (then its files are the package's)? The .deb
+ * (dpkg's list of its files) or the tarball (install.sh's manifest, "f PATH" a file).
+ */
+const packageOwnsAgent = (fs: RootFs): boolean =>
+  (fs.readText('/var/lib/dpkg/info/sysprep.list') ?? '').split('\n').includes(AGENT_RUNTIME) ||
+  (fs.readText(TARBALL_MANIFEST) ?? '').split('\n').includes(`f ${AGENT_RUNTIME}`);
 
 /** What a boot of this image will need the agent for, by the plans the seal made. */
 function agentNeeds(planned: readonly Plan[], state: ImageState): string[] {
@@ -84,19 +96,53 @@ function agentNeeds(planned: readonly Plan[], state: ImageState): string[] {
   return needs;
 }
 
-export function installAgent(target: Target, log: PantherLog, state: ImageState, mode: AgentMode = 'full'): void {
+/**
+ * The archive of FORM on this machine: this installation's, or derived from its xz form (the .deb
+ * wraps the same stream; the .tar.gz is made from the runtime) into a temporary file, removed by CLEANUP.
+ */
+function packedFile(src: AgentSource, form: (typeof PACKED_RUNTIMES)[number], cleanup: (() => void)[]): string | undefined {
+  const have = src.packed.get(form.file);
+  if (have) return have;
+  const xz = src.packed.get(PACKED_RUNTIMES[0].file);
+  if (!xz) return undefined;
+  const dir = nodefs.mkdtempSync(path.join(os.tmpdir(), 'sysprep-runtime-'));
+  cleanup.push(() => nodefs.rmSync(dir, { recursive: true, force: true }));
+  const out = path.join(dir, path.posix.basename(form.file));
+  if (form.file.endsWith('.deb')) debOfXz(xz, out, src.node);
+  else tarGzOfRuntime(src.node, out);
+  return out;
+}
+
+/**
+ * The agent into the image, in MODE (`--agent`; packed by default). When packed cannot be had (this
+ * installation of sysprep has no archive, as an npm installation; the image has none of the tools to
+ * unpack one), the runtime goes in as it is: a warning when --agent packed was asked for, a note in
+ * the log when it is only the default.
+ */
+export function installAgent(target: Target, log: PantherLog, state: ImageState, mode: AgentMode = 'packed', asked = false): void {
+  const cleanup: (() => void)[] = [];
+  try {
+    install(target, log, state, mode, asked, cleanup);
+  } finally {
+    for (const f of cleanup) f();
+  }
+}
+
+function install(target: Target, log: PantherLog, state: ImageState, mode: AgentMode, asked: boolean, cleanup: (() => void)[]): void {
   const { fs } = target;
   const src = agentSource();
   const owned = packageOwnsAgent(fs);
   // the form of the runtime this image gets: a package's stays; packed wants the first archive the
-  // image can unpack with its own tools (and this installation has)
-  const packedForm = PACKED_RUNTIMES.find((p) => p.needs.some((n) => fs.exists(n)) && src.packed.has(p.file));
+  // image can unpack with its own tools (and this installation has, or can derive)
+  const packedForm = PACKED_RUNTIMES.find((p) => p.needs.some((n) => fs.exists(n)) && (src.packed.has(p.file) || src.packed.has(PACKED_RUNTIMES[0].file)));
   let effective: AgentMode = owned ? 'full' : mode;
   if (effective === 'packed' && !packedForm) {
-    log.warn(`--agent packed: ${src.packed.size ? 'this image has none of xz, dpkg-deb and gzip' : 'this installation of sysprep has no packed runtime (dist/agent/runtime.*: run "npm run build")'}; the runtime goes in as it is`);
+    const why = `${src.packed.size ? 'this image has none of xz, dpkg-deb and gzip' : 'this installation of sysprep has no packed runtime (an npm installation; dist/agent/runtime.*: run "npm run build")'}; the runtime goes in as it is`;
+    if (asked) log.warn(`--agent packed: ${why}`);
+    else log.info(`The first-boot agent goes in packed by default, but ${why}`);
     effective = 'full';
   }
-  if (owned && mode !== 'full') log.info(`--agent ${mode}: the image has the sysprep package, whose agent and runtime stay as they are`);
+  if (owned && asked && mode !== 'full') log.info(`--agent ${mode}: the image has the sysprep package, whose agent and runtime stay as they are`);
   fs.makeDirectory(AGENT_DIR, 0o755);
   // the agent (what a package of sysprep installs too: then it is found here, up to date) and the
   // machinery around it (the units, the generator, the login hook, the link), counted apart for the log
@@ -112,9 +158,12 @@ export function installAgent(target: Target, log: PantherLog, state: ImageState,
   if (effective === 'full') put(fs.installFile(src.node, AGENT_RUNTIME, 0o755), src.node);
   else if (!owned) drop(AGENT_RUNTIME, `--agent ${effective}: the runtime goes in ${effective === 'packed' ? 'packed' : 'not at all'}`);
   for (const p of PACKED_RUNTIMES) {
-    if (effective === 'packed' && p === packedForm) put(fs.installFile(src.packed.get(p.file)!, p.file, 0o644), src.packed.get(p.file));
+    const file = effective === 'packed' && p === packedForm ? packedFile(src, p, cleanup) : undefined;
+    if (file) put(fs.installFile(file, p.file, 0o644), file);
     else drop(p.file, `--agent ${effective}`);
   }
+  // a runtime an earlier boot of this machine unpacked onto the disk (the launcher, when /run was small)
+  fs.remove(DISK_RUNTIME_DIR, 'unpacked by an earlier boot: the launcher unpacks the runtime again when it needs it');
   if (effective === 'none') {
     drop(AGENT_BUNDLE, '--agent none: no runtime to run it');
     for (const name of fs.list(`${AGENT_DIR}/cldr`)) drop(`${AGENT_DIR}/cldr/${name}`, '--agent none');

@@ -39,6 +39,7 @@ readonly \
   AGENT_DIR=/usr/lib/sysprep \
   NODE_AGENT=/usr/lib/sysprep/sysprep \
   AGENT_BUNDLE=/usr/lib/sysprep/sysprep.mjs \
+  DISK_RUNTIME=/var/lib/sysprep/runtime \
   FIRSTBOOT=/usr/lib/sysprep/firstboot \
   STATE_DIR=/var/lib/sysprep/state \
   STATE_INI=/var/lib/sysprep/state/State.ini \
@@ -1613,6 +1614,8 @@ phase_oobe() {
     done
   fi
   rm -f -- "${gone[@]}"
+  # a runtime the launcher unpacked onto the disk (/run was too small for it): the clone is set up
+  if [[ $state == IMAGE_STATE_COMPLETE && -d $DISK_RUNTIME ]]; then rm -rf -- "$DISK_RUNTIME"; fi
   phase_done
 }
 

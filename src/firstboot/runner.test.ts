@@ -1,6 +1,6 @@
 /**
  * The shell the first boot runs, checked as shell: the runner (bash) and the generator and login
- * hook (POSIX sh, as systemd and /etc/profile run them), by shellcheck and by the shells themselves.
+ * hook and the launcher (POSIX sh, as systemd, /etc/profile and the units run them), by shellcheck and by the shells themselves.
  * The chroot and QEMU tests run them for real; this catches what a path they do not take would hit.
  */
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../answer-file/testutil.js';
-import { GENERATOR_SCRIPT, PROFILE_SCRIPT } from './units.js';
+import { GENERATOR_SCRIPT, LAUNCHER, PROFILE_SCRIPT } from './units.js';
 
 const RUNNER = path.join(repoRoot(), 'src/firstboot/runner.bash');
 
@@ -21,8 +21,8 @@ test('the runner passes shellcheck and bash -n', () => {
   assert.equal(n.status, 0, n.stderr);
 });
 
-test('the generator and the login hook are POSIX sh (shellcheck --shell=sh, dash -n)', () => {
-  for (const [name, text] of [['sysprep-generator', GENERATOR_SCRIPT], ['profile.d/sysprep.sh', `#!/bin/sh\n${PROFILE_SCRIPT}`]] as const) {
+test('the generator, the login hook and the launcher are POSIX sh (shellcheck --shell=sh, dash -n)', () => {
+  for (const [name, text] of [['sysprep-generator', GENERATOR_SCRIPT], ['profile.d/sysprep.sh', `#!/bin/sh\n${PROFILE_SCRIPT}`], ['sysprep (the launcher)', LAUNCHER]] as const) {
     const sc = spawnSync('shellcheck', ['--shell=sh', '-'], { input: text, encoding: 'utf8' });
     assert.equal(sc.status, 0, `${name}: ${sc.stdout}`);
     const n = spawnSync('dash', ['-n'], { input: text, encoding: 'utf8' });

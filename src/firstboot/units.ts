@@ -8,42 +8,63 @@
  */
 import * as path from 'node:path';
 import { BOOT_PHASES, IMAGE_STATES } from '../model/image-state.js';
-import { AGENT_BUNDLE, AGENT_DIR, AGENT_RUNTIME, CONSOLE_GETTYS, PACKED_RUNTIMES, UNPACKED_RUNTIME_DIR, FIRSTBOOT, FIRSTBOOT_CONF, FIRSTBOOT_LIMITS, GENERATOR, MARKERS, PATHS, UNIT_DIR } from '../model/paths.js';
+import { AGENT_BUNDLE, AGENT_DIR, AGENT_RUNTIME, CONSOLE_GETTYS, DISK_RUNTIME_DIR, PACKED_RUNTIMES, UNPACKED_RUNTIME_DIR, FIRSTBOOT, FIRSTBOOT_CONF, FIRSTBOOT_LIMITS, GENERATOR, MARKERS, PATHS, UNIT_DIR } from '../model/paths.js';
 
 /** Before every login prompt (gettys wait for getty-pre.target; display managers too), and before
  * first-boot-complete.target, after which systemd commits the new machine-id. */
 const BEFORE_LOGINS = `Before=getty-pre.target getty.target ${CONSOLE_GETTYS.join(' ')} display-manager.service first-boot-complete.target
 Wants=getty-pre.target first-boot-complete.target`;
 
-const RUNTIME_PARENT = path.posix.dirname(UNPACKED_RUNTIME_DIR);
+const RUN_PARENT = path.posix.dirname(UNPACKED_RUNTIME_DIR);
+const DISK_PARENT = path.posix.dirname(DISK_RUNTIME_DIR);
 
 /**
  * `sysprep` in the image: the bundled tool on its runtime, which is `node` beside it (a package,
- * `--agent full`), or the runtime.* archive `--agent packed` left, unpacked into /run by the first start
- * in a boot (into a new directory, then renamed: two starts at once cannot see half a runtime), or
- * nothing (`--agent none`): then it refuses, with exit code 3, and says why.
+ * `--agent full`), or the runtime.* archive `--agent packed` left, unpacked by the first start in a
+ * boot (into a new directory, then renamed: two starts at once cannot see half a runtime), or nothing
+ * (`--agent none`): then it refuses, with exit code 3, and says why. The archive goes into /run
+ * (memory, gone at the next boot) when /run has room for it twice over and lets programs run (not
+ * noexec, as initramfs-tools mounts it), else onto the disk (DISK_RUNTIME_DIR, which the first boot
+ * removes once the clone is set up), where it fits (the unpacked size from the archive's index;
+ * 100 MiB when it cannot be read).
  */
 export const LAUNCHER = `#!/bin/sh
 # sysprep, as installed into the image: a private Node.js runtime and the bundled tool.
-R=${UNPACKED_RUNTIME_DIR}
 if [ -x ${AGENT_RUNTIME} ]; then exec ${AGENT_RUNTIME} ${AGENT_BUNDLE} "$@"; fi
-if [ ! -x "$R/node" ]; then
-  ${PACKED_RUNTIMES.map((p, i) => `${i ? 'elif' : 'if'} [ -f ${p.file} ]; then f=${p.file}; unpack='${p.unpack}'`).join('\n  ')}
-  else
-    echo "sysprep: this image was sealed with --agent none: it has no runtime for the sysprep agent, which 'sysprep $*' needs (seal it again with --agent packed or full)" >&2
-    exit 3
-  fi
-  { [ -d ${RUNTIME_PARENT} ] || mkdir -m 0755 ${RUNTIME_PARENT}; } && t=$(mktemp -d ${RUNTIME_PARENT}/.runtime.XXXXXX) || exit 3
+for R in ${UNPACKED_RUNTIME_DIR} ${DISK_RUNTIME_DIR}; do
+  if [ -x "$R/node" ]; then exec "$R/node" ${AGENT_BUNDLE} "$@"; fi
+done
+${PACKED_RUNTIMES.map((p, i) => `${i ? 'elif' : 'if'} [ -f ${p.file} ]; then f=${p.file}; unpack='${p.unpack}'; need=$(${p.kib})`).join('\n')}
+else
+  echo "sysprep: this image was sealed with --agent none: it has no runtime for the sysprep agent, which 'sysprep $*' needs (seal it again with --agent packed or full)" >&2
+  exit 3
+fi
+case $need in '' | *[!0-9]*) need=102400 ;; esac
+# the KiB free in a directory's file system, "noexec" when programs may not run from it (initramfs-tools
+# mounts /run so), nothing when df cannot tell (no /proc: a chroot)
+room() {
+  df -Pk "$1" 2>/dev/null | {
+    read -r _ && read -r _ _ _ a _ m || exit 0
+    o=
+    while read -r _ p _ opts _; do [ "$p" = "$m" ] && o=$opts; done 2>/dev/null </proc/self/mounts
+    case ,$o, in *,noexec,*) echo noexec ;; *) echo "$a" ;; esac
+  }
+}
+run=$(room /run) disk=$(room ${DISK_PARENT})
+where=
+case $run in noexec) ;; '') where=${RUN_PARENT} ;; *) [ "$run" -lt $((need * 2)) ] || where=${RUN_PARENT} ;; esac
+case $disk in noexec) ;; '') where="$where ${DISK_PARENT}" ;; *) [ "$disk" -lt $((need + 65536)) ] || where="$where ${DISK_PARENT}" ;; esac
+for P in $where; do
+  if ! { [ -d "$P" ] || mkdir -m 0755 "$P"; } || ! t=$(mktemp -d "$P/.runtime.XXXXXX"); then continue; fi
   if $unpack "$f" | tar -xf - -C "$t" && [ -x "$t/node" ]; then
     chmod 0755 "$t"
-    mv -T "$t" "$R" 2>/dev/null || rm -rf "$t" # another start unpacked it meanwhile
-  else
-    rm -rf "$t"
-    echo "sysprep: could not unpack the agent's runtime $f into $R (it needs about 90 MB of memory; $(df -h --output=avail ${RUNTIME_PARENT} 2>/dev/null | tail -n 1 | tr -d ' ') free)" >&2
-    exit 3
+    mv -T "$t" "$P/runtime" 2>/dev/null || rm -rf "$t" # another start unpacked it meanwhile
+    exec "$P/runtime/node" ${AGENT_BUNDLE} "$@"
   fi
-fi
-exec "$R/node" ${AGENT_BUNDLE} "$@"
+  rm -rf "$t"
+done
+echo "sysprep: could not unpack the agent's runtime $f (it needs $((need / 1024)) MiB; KiB free where programs may run: /run \${run:-?}, ${DISK_PARENT} \${disk:-?}): free some space on the disk, or seal with --agent full" >&2
+exit 3
 `;
 
 export const SPECIALIZE_UNIT = `[Unit]

@@ -51,14 +51,34 @@ export const AGENT_RUNTIME = `${AGENT_DIR}/node`;
 /**
  * The runtime as `--agent packed` installs it: one archive holding `node`, in the first form the image
  * can unpack with its own tools (xz; else dpkg-deb, which reads a .deb's xz member itself; else gzip).
+ * `unpack` writes the tar to its output; `kib` prints the unpacked size in KiB (from the archive's own
+ * index: the .deb's Installed-Size, which src/firstboot/runtime-archives.ts writes), for the launcher
+ * to choose where the runtime fits.
  */
 export const PACKED_RUNTIMES = [
-  { file: `${AGENT_DIR}/runtime.tar.xz`, needs: ['/usr/bin/xz', '/bin/xz'], unpack: 'xz -dc' },
-  { file: `${AGENT_DIR}/runtime.deb`, needs: ['/usr/bin/dpkg-deb'], unpack: 'dpkg-deb --fsys-tarfile' },
-  { file: `${AGENT_DIR}/runtime.tar.gz`, needs: ['/usr/bin/gzip', '/bin/gzip'], unpack: 'gzip -dc' },
+  // -T0: on as many threads as the machine has, where xz can (5.4 and later; the build writes blocks)
+  {
+    file: `${AGENT_DIR}/runtime.tar.xz`, needs: ['/usr/bin/xz', '/bin/xz'], unpack: 'xz -dc -T0',
+    kib: 'xz --robot --list "$f" | while read -r k _ _ _ u _; do [ "$k" = totals ] && echo $((u / 1024)); done',
+  },
+  {
+    file: `${AGENT_DIR}/runtime.deb`, needs: ['/usr/bin/dpkg-deb'], unpack: 'dpkg-deb --fsys-tarfile',
+    kib: 'dpkg-deb --field "$f" Installed-Size',
+  },
+  {
+    file: `${AGENT_DIR}/runtime.tar.gz`, needs: ['/usr/bin/gzip', '/bin/gzip'], unpack: 'gzip -dc',
+    kib: 'gzip --list "$f" | { read -r _ && read -r _ u _ && echo $((u / 1024)); }',
+  },
 ] as const;
 /** where a boot unpacks a packed runtime (memory; gone at the next boot) */
 export const UNPACKED_RUNTIME_DIR = '/run/sysprep/runtime';
+/**
+ * where it unpacks it when /run is too small for it (a small virtual machine: /run is a fifth of the
+ * memory): the disk, removed by the first boot once the clone is set up, and by a seal
+ */
+export const DISK_RUNTIME_DIR = `${SYSPREP_LIB}/runtime`;
+/** what the tarball's install.sh installed (scripts/install.sh: MANIFEST; a test keeps the two alike) */
+export const TARBALL_MANIFEST = `${AGENT_DIR}/install.manifest`;
 export const UNIT_DIR = '/usr/lib/systemd/system';
 export const GENERATOR = '/usr/lib/systemd/system-generators/sysprep-generator';
 export const PROFILE_HOOK = '/etc/profile.d/sysprep.sh';

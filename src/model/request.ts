@@ -42,8 +42,9 @@ export interface RunRequest {
   forgetFingerprints: boolean;
   /**
    * How the Node.js agent goes into an image that has no sysprep package (SPEC 3 step 5; issue 15):
-   * `full` (the default) the runtime as it is; `packed` compressed, unpacked into /run by a boot that
-   * needs it; `none` no runtime and no bundle: the boot refuses what needs the agent.
+   * `packed` (the default) compressed, unpacked into /run (or the disk, when /run is small) by a boot
+   * that needs it; `full` the runtime as it is; `none` no runtime and no bundle: the boot refuses what
+   * needs the agent.
    */
   agent: AgentMode;
   /** the options as the user spelled them, upper-cased, for the log (ParseCommands) */

@@ -53,7 +53,7 @@ export function finishSucceeded(
   progress.finishedAt = new Date().toISOString();
   writeProgress(fs, progress);
   // the first-boot agent: it runs specialize and then OOBE or audit mode at the next boot
-  installAgent(target, log, next, req.agent);
+  installAgent(target, log, next, req.agent, req.optionsSeen.includes('AGENT'));
   fs.writeText(PATHS.successTag, '', { mode: 0o644 });
   log.info(`FCreateTagFile:Successfully created tag file ${PATHS.successTag}`);
   log.info(`Image state is now ${next}${req.dryRun ? ' (dry run: not written)' : ''}`);

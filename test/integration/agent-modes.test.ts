@@ -15,7 +15,7 @@ import { overlayRoot, usedRoot, type Scratch } from '../fixtures/used-root.js';
 import { COMPONENT, inRoot as runInRoot, INTERNATIONAL, plantCredential as plant, read, UNATTEND } from '../harness/first-boot.js';
 import { sysprep } from '../harness/sysprep.js';
 import { SYSTEM_CREDENTIALS_DIR, CREDENTIAL_NAME } from '../../src/model/per-clone.js';
-import { AGENT_BUNDLE, AGENT_DIR, AGENT_RUNTIME, UNPACKED_RUNTIME_DIR } from '../../src/model/paths.js';
+import { AGENT_BUNDLE, AGENT_DIR, AGENT_RUNTIME, DISK_RUNTIME_DIR, UNPACKED_RUNTIME_DIR } from '../../src/model/paths.js';
 
 let s: Scratch;
 let root: string;
@@ -62,17 +62,17 @@ after(() => {
 });
 
 describe('--agent: how the seal installs the first-boot agent', { concurrency: false }, () => {
-  it('full (the default): the runtime as it is', () => {
-    const log = seal();
+  it('full: the runtime as it is', () => {
+    const log = seal('full');
     assert.deepEqual(runtimes(), ['node']);
     assert.ok(fs.existsSync(at(AGENT_BUNDLE)));
     assert.match(log, /Installed the first-boot agent in \/usr\/lib\/sysprep \([\d.]+ MiB: runtime, bundle, data\)/);
     assert.ok(agentBytes() > 80e6, `${agentBytes()} bytes`);
   });
 
-  it('packed: the runtime as a .deb member (no xz here), at most 25 MB, unpacked into /run by the first start, and it plans a per-clone file', () => {
+  it('packed (the default): the runtime as a .deb member (no xz here), at most 25 MB, unpacked into /run by the first start, and it plans a per-clone file', () => {
     assert.equal(fs.existsSync(at('usr/bin/xz')), false, 'the debootstrap root has no xz');
-    const log = seal('packed');
+    const log = seal();
     assert.deepEqual(runtimes(), ['runtime.deb'], 'the full runtime was removed');
     assert.match(log, /runtime packed as runtime\.deb/);
     const bytes = agentBytes();
@@ -88,6 +88,47 @@ describe('--agent: how the seal installs the first-boot agent', { concurrency: f
     bothPhases();
     assert.equal(read(root, '/etc/hostname'), 'clone-p\n');
     assert.doesNotMatch(errors(), /, Error /, 'no error (a chroot cannot set the running host name: that warning only)');
+  });
+
+  it('packed, on a machine whose /run is too small for the runtime: unpacked onto the disk, removed once the clone is set up and by a re-seal', () => {
+    seal();
+    assert.equal(fs.existsSync(at(DISK_RUNTIME_DIR)), false);
+    // a boot of a small machine, in a mount namespace of its own: /run a 64 MiB tmpfs (a fifth of
+    // 320 MiB of memory; the runtime needs about 85), /proc for df; the per-clone file, where systemd
+    // puts it, in that /run; both phases, and what the launcher chose between them
+    const credential = path.join(WORK_DIR, `agent-modes-credential-${process.pid}.xml`);
+    fs.writeFileSync(credential, answerFile('CLONE-D'), { mode: 0o600 });
+    const cred = path.join(SYSTEM_CREDENTIALS_DIR, CREDENTIAL_NAME);
+    const boot = `set -e
+mount -t tmpfs -o size=64m,mode=0755 tmpfs "$1/run"
+mount -t proc proc "$1/proc"
+mkdir -p -m 0700 "$1${path.dirname(cred)}"
+install -m 0400 "$2" "$1${cred}"
+chroot "$1" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -c '
+  /usr/lib/sysprep/firstboot specialize || echo "specialize failed: $?"
+  [ -x ${DISK_RUNTIME_DIR}/node ] && echo "runtime on the disk"
+  [ -e ${UNPACKED_RUNTIME_DIR} ] && echo "runtime in /run"
+  df -Pk /run | tail -n 1
+  /usr/lib/sysprep/firstboot oobe || echo "oobe failed: $?"
+  [ -e ${DISK_RUNTIME_DIR} ] && echo "runtime still on the disk"
+  true'`;
+    try {
+      const r = spawnSync('unshare', ['--mount', '--uts', '--fork', 'sh', '-c', boot, 'sh', root, credential], { encoding: 'utf8', timeout: 600_000 });
+      const out = `${r.stdout}${r.stderr}`;
+      assert.equal(r.status, 0, out);
+      assert.doesNotMatch(out, /failed:/, out);
+      assert.match(out, /^runtime on the disk$/m, out);
+      assert.doesNotMatch(out, /^runtime in \/run$|^runtime still on the disk$/m, out);
+      assert.equal(read(root, '/etc/hostname'), 'clone-d\n', 'the agent planned with the per-clone file');
+      assert.equal(fs.existsSync(at(DISK_RUNTIME_DIR)), false, 'removed once the clone was set up');
+    } finally {
+      fs.rmSync(credential, { force: true });
+    }
+    // an audit-mode machine that unpacked it and is sealed again: the seal removes it
+    fs.mkdirSync(at(`${DISK_RUNTIME_DIR}`), { recursive: true });
+    fs.writeFileSync(at(`${DISK_RUNTIME_DIR}/node`), 'old', { mode: 0o755 });
+    seal();
+    assert.equal(fs.existsSync(at(DISK_RUNTIME_DIR)), false, 'the seal removed the unpacked runtime');
   });
 
   it('packed, on a root that has xz: the .tar.xz form', () => {

@@ -165,6 +165,33 @@ describe('the .deb', { concurrency: false }, () => {
     assert.deepEqual(copies, [path.join(root, 'usr/lib/sysprep/sysprep.mjs')]);
   });
 
+  test('a seal by the installed package of an image without sysprep: the runtime goes in packed (at most 25 MB), as a .deb made from the package\'s xz, and runs there', (t) => {
+    const { root: host } = freshRoot('deb-sealer');
+    dpkgInstall(host, current.deb!);
+    assert.ok(fs.existsSync(path.join(host, 'usr/lib/sysprep/packed/runtime.tar.xz')), 'the package carries the xz form');
+    const { root } = freshRoot('deb-sealed');
+    const r = spawnSync(path.join(host, 'usr/lib/sysprep/node'), [path.join(host, 'usr/lib/sysprep/sysprep.mjs'), '--root', root, '/generalize', '/oobe', '--verify', 'off'], { encoding: 'utf8', timeout: 600_000 });
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    const agent = path.join(root, 'usr/lib/sysprep');
+    const names = fs.readdirSync(agent).sort();
+    assert.ok(names.includes('runtime.deb') && !names.includes('node') && !names.includes('packed'), names.join(' '));
+    const bytes = fs.readdirSync(agent, { recursive: true, withFileTypes: true }).filter((e) => e.isFile())
+      .reduce((n, e) => n + fs.statSync(path.join(e.parentPath, e.name)).size, 0);
+    t.diagnostic(`${bytes} bytes in /usr/lib/sysprep of the sealed root`);
+    assert.ok(bytes <= 25e6, `${bytes} bytes`);
+    // the same xz stream as the package's, and the unpacked size dpkg-deb reports for the launcher
+    const xz = fs.readFileSync(path.join(host, 'usr/lib/sysprep/packed/runtime.tar.xz'));
+    const deb = fs.readFileSync(path.join(agent, 'runtime.deb'));
+    assert.ok(deb.subarray(deb.length - xz.length - (xz.length % 2)).subarray(0, xz.length).equals(xz), 'data.tar.xz is the package\'s xz');
+    const kib = Number(inChroot(root, ['dpkg-deb', '--field', '/usr/lib/sysprep/runtime.deb', 'Installed-Size']).stdout.trim());
+    const node = fs.statSync(path.join(host, 'usr/lib/sysprep/node')).size;
+    assert.ok(kib * 1024 >= node && kib * 1024 < node + 8192, `Installed-Size ${kib} KiB for a ${node}-byte runtime`);
+    const v = inChroot(root, ['/usr/lib/sysprep/sysprep', '--version']);
+    assert.equal(v.status, 0, v.stdout + v.stderr);
+    assert.equal(v.stdout, `sysprep ${VERSION}\n`);
+    assert.ok(fs.readFileSync(path.join(root, 'run/sysprep/runtime/node')).equals(fs.readFileSync(path.join(host, 'usr/lib/sysprep/node'))), 'the package\'s runtime, unpacked');
+  });
+
   test('upgrade from the previous version, then purge: the tree is as it was before the install', () => {
     const { root } = freshRoot('deb-upgrade');
     const pristine = snapshot(root);

@@ -9,7 +9,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { TARBALL_MANIFEST } from '../../src/model/paths.js';
 import { VERSION } from '../../src/model/version.js';
+import { REPO } from '../harness/sysprep.js';
 import { debootstrapRoot } from '../fixtures/roots.js';
 import { overlayRoot, type Scratch } from '../fixtures/used-root.js';
 import { buildPackages, inChroot, mustInChroot, type Built } from '../harness/packaging.js';
@@ -100,6 +102,13 @@ describe('the tarball and its install.sh', { concurrency: false }, () => {
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /\/usr\/local\/sbin\/sysprep exists and was not installed by this script/);
     assert.deepEqual(diff(withForeign, snapshot(root)), EMPTY, 'a refusal writes nothing');
+  });
+
+  test('install.sh keeps its manifest where a seal looks for it (a tarball installation owns the agent: the seal leaves it as it is)', () => {
+    const script = fs.readFileSync(path.join(REPO, 'scripts/install.sh'), 'utf8');
+    const dir = /^AGENT_DIR=(\S+)$/m.exec(script)?.[1];
+    const manifest = /^MANIFEST=(\S+)$/m.exec(script)?.[1]?.replace('$AGENT_DIR', dir ?? '?');
+    assert.equal(manifest, TARBALL_MANIFEST);
   });
 
   test('a seal from the tarball\'s sysprep finds the agent it installed up to date (no second copy)', () => {

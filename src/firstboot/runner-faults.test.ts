@@ -55,16 +55,21 @@ const MV_SHIM = `#!/bin/sh
 for to; do :; done
 case $to in
   /var/lib/sysprep/unattend.xml) /usr/local/lib/cut-power cache || exit 1 ;;
-  ${STATE}/State.ini) # mv -f -- FROM TO
-    grep -q UNDEPLOYABLE "$3" || /usr/local/lib/cut-power "state-$(sed -n 's/.*IMAGE_STATE_\\([A-Z_]*\\).*/\\1/p' "$3")" || exit 1 ;;
   ${STATE}/autologon) [ -e /var/tmp/fail-autologon ] && exit 1 ;;
 esac
 exec /bin/mv "$@"
 `;
-/** rename.ul, as the runner calls it (rename.ul -- PART '' FILE...): the power goes before the host name is in place. */
+/**
+ * rename.ul, as the runner calls it (rename.ul -- PART '' FILE...): the power goes before the host name
+ * or a new image state (other than UNDEPLOYABLE) is in place.
+ */
 const RENAME_SHIM = `#!/bin/sh
 for f; do
-  case $f in /etc/.sysprep-*-hostname) /usr/local/lib/cut-power hostname || exit 1 ;; esac
+  case $f in
+  /etc/.sysprep-*-hostname) /usr/local/lib/cut-power hostname || exit 1 ;;
+  ${STATE}/.sysprep-*-State.ini)
+    grep -q UNDEPLOYABLE "$f" || /usr/local/lib/cut-power "state-$(sed -n 's/.*IMAGE_STATE_\\([A-Z_]*\\).*/\\1/p' "$f")" || exit 1 ;;
+  esac
 done
 exec /usr/bin/rename.ul "$@"
 `;
@@ -330,7 +335,7 @@ describe('the runner fails loudly and never hangs (chroot)', { concurrency: fals
       fs.rmSync(steps, { force: true });
       setState(root, 'IMAGE_STATE_GENERALIZE_RESEAL_TO_OOBE');
       const ini = path.join(root, STATE, 'State.ini');
-      write(root, '/usr/local/sbin/sync', `#!/bin/sh\ncase "$*" in *State.ini.sysprep-*) exit 1 ;; esac\nexec /bin/sync "$@"\n`, 0o755);
+      write(root, '/usr/local/sbin/sync', `#!/bin/sh\ncase "$*" in *.sysprep-*-State.ini*) exit 1 ;; esac\nexec /bin/sync "$@"\n`, 0o755);
       attempt(() => {}, () => fs.rmSync(path.join(root, 'usr/local/sbin/sync')), /could not write the image state IMAGE_STATE_UNDEPLOYABLE to \/var\/lib\/sysprep\/state\/State\.ini/);
       assert.deepEqual(fs.readdirSync(path.dirname(ini)).filter((n) => n.includes('.sysprep-')), [], 'no temporary file left');
     } finally {

@@ -252,7 +252,8 @@ declare -a DONE_LATER=()
 # Every file the repeatable steps wrote so far renamed into place (one process), then those steps
 # recorded as done (not synced: the next sync takes the record along). A power loss before this leaves
 # temporary files (the next write of the file removes them) and steps that run again, to the same
-# result. Before a step that is not repeatable (it may read them), the state change, the end of a pass.
+# result. Before a step that is not repeatable (it may read them) and a power action, at the end of a
+# pass and on the way out; a state change renames them with the state's file (op_set_state).
 flush_pending() {
   local id line=''
   if ((${#PENDING[@]})); then
@@ -316,20 +317,30 @@ read_state_into() { # VAR: no subshell (its locals are __-named: VAR is the call
   *) printf -v "$1" 'IMAGE_STATE_UNDEPLOYABLE' ;;
   esac
 }
-# The files the phase wrote so far (renamed into place first) and its step record reach the disk with
-# the new state's file, in the one sync before the rename.
+# The files the phase wrote so far (the repeatable steps' still under their temporary names) and its
+# step record reach the disk with the new state's file, in one sync; then one rename.ul puts those
+# files and, last, the state in place (a process fewer than a rename of its own: under emulation each
+# costs tens of milliseconds of CPU), and the steps that waited for their files are recorded (the next
+# sync takes the record along; after a power loss before it they run again, to the same result).
 op_set_state() { # STATE
-  local tmp=$STATE_INI.sysprep-$$ f
+  local tmp=$STATE_DIR/.sysprep-$$-${STATE_INI##*/} f
   local -a also=()
-  flush_pending || return 1
-  for f in "${WRITTEN[@]}" "$STEPS"; do [[ -f $f ]] && also+=("$f"); done
+  for f in "${WRITTEN[@]}"; do
+    f=${PENDING[$f]:-$f}
+    [[ -f $f ]] && also+=("$f")
+  done
+  [[ -f $STEPS ]] && also+=("$STEPS")
+  # what a power loss left of an earlier run's write of the state
+  for f in "$STATE_DIR"/.sysprep-*-"${STATE_INI##*/}"; do [[ -e $f && $f != "$tmp" ]] && rm -f -- "$f"; done
   if ! { [[ -d $STATE_DIR ]] || mkdir -p "$STATE_DIR"; } ||
-    ! { printf '[State]\nImageState="%s"\n' "$1" >"$tmp" && sync -- "${also[@]}" "$tmp" && mv -f -- "$tmp" "$STATE_INI"; }; then
+    ! { printf '[State]\nImageState="%s"\n' "$1" >"$tmp" && sync -- "${also[@]}" "$tmp" && rename_all ".sysprep-$$-" "${PENDING[@]}" "$tmp"; }; then
     rm -f -- "$tmp" 2>/dev/null
     ERR="could not write the image state $1 to $STATE_INI"
     return 1
   fi
+  PENDING=()
   WRITTEN=()
+  flush_pending
 }
 
 # ------------------------------------------------------------------------------------------------
@@ -1291,6 +1302,7 @@ op_install_cache() { # FILE MESSAGE
 }
 
 op_power() { # ACTION WHY (ACTION: reboot|poweroff)
+  flush_pending || return 1
   log_info "$2: systemctl $1"
   systemctl --no-block "$1"
 }
@@ -1531,7 +1543,7 @@ run_plan() { # PHASE
     exit 0
   fi
   ((rc == 0)) || fail "$1" "${ERR:-a step failed (exit code $rc)}"
-  flush_pending || fail "$1" "$ERR"
+  # the files the steps wrote go into place with the new state (op_set_state, one rename.ul), or here
   plan_finish || fail "$1" "${ERR:-finishing the pass failed}"
   flush_pending || fail "$1" "$ERR"
 }

@@ -126,6 +126,7 @@ function checkClone(c: Clone, root: string, ownNames: string[], ownPasswords: st
     for (const n of ownNames.filter((n) => n !== c.name)) assert.ok(!text.includes(n), `${where}: nothing of ${n} in ${f}`);
   }
   assert.equal(fs.statSync(`${root}/var/lib/sysprep/unattend.xml`).mode & 0o777, 0o600, `${where}: the cache is 0600`);
+  assert.equal(fs.existsSync(`${root}/var/lib/sysprep/runtime`), false, `${where}: no unpacked runtime left on the disk once set up`);
 }
 
 /** A file beside the clone's image holding its answer file (0600: passwords). */
@@ -208,5 +209,29 @@ describe('per-clone answer files in QEMU', { concurrency: false }, () => {
     assert.deepEqual(imds.requests, ['PUT /latest/api/token', 'GET /latest/user-data token']);
     assert.ok(!imds.requests.includes('GET /latest/user-data'), `user-data was never asked without the token: ${imds.requests.join(', ')}`);
     assert.ok(broken.requests.length >= 2, `the broken service was asked, and asked again (${broken.requests.length} connections)`);
+  });
+
+  // the image above carries the runtime packed (the default: a Debian clone's /run is noexec, so the
+  // launcher unpacks it onto the disk, and the OOBE removes it); this one the runtime as it is
+  it('sealed with --agent full: the agent plans a clone\'s credential on the runtime as it is', async () => {
+    withMountedImage(image().image, { readOnly: true }, (root) => {
+      const names = fs.readdirSync(`${root}/usr/lib/sysprep`);
+      assert.ok(names.some((n) => n.startsWith('runtime.')) && !names.includes('node'), `the default image carries the runtime packed: ${names.join(' ')}`);
+    });
+    const golden = `${WORK}/per-clone-golden-full.xml`;
+    fs.writeFileSync(golden, answerFile(GOLDEN.name, GOLDEN.password), { mode: 0o600 });
+    const full = generalizedImage('per-clone-full', ['/oobe', `/unattend:${golden}`, '--agent', 'full']);
+    const g = clone(full.image, 'full-g.raw');
+    const a = answerFileFor(g, 'CLONE-G', 'Clone-G-Pw-7');
+    await bootAndCheck([{
+      name: 'CLONE-G', password: 'Clone-G-Pw-7', image: g,
+      qemuArgs: ['-smbios', `type=11,value=io.systemd.credential.binary:sysprep.unattend=${Buffer.from(a.text).toString('base64')}`],
+      logs: [TAKEN('credential'), PLANNED_AHEAD],
+      notLogs: [OOBE_PLANNED_AT_BOOT],
+    }]);
+    withMountedImage(g, { readOnly: true }, (root) => {
+      const names = fs.readdirSync(`${root}/usr/lib/sysprep`);
+      assert.ok(names.includes('node') && !names.some((n) => n.startsWith('runtime.')), names.join(' '));
+    });
   });
 });

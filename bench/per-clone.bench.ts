@@ -15,7 +15,8 @@
  * units; the work checked in the image afterwards. Target: the credential clone within 2 s of the
  * sealed one (medians, same emulation).
  *
- * Environment: BENCH_BOOTS (boots per variant, default 3), BENCH_CPUS (default "1"), BENCH_KEEP=1.
+ * Environment: BENCH_BOOTS (boots per variant, default 3), BENCH_CPUS (default "1"), BENCH_KEEP=1,
+ * BENCH_AGENT=full|packed|none (the seal's --agent; default: sysprep's default, packed).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -38,6 +39,8 @@ import { load, refused, requireBuilt, requireCommands, requireRoot } from './lib
 const BOOTS = positiveInt(process.env.BENCH_BOOTS, 3);
 const CPU_COUNTS = (process.env.BENCH_CPUS ?? '1').split(',').map((c) => positiveInt(c.trim(), 1));
 const KEEP = process.env.BENCH_KEEP === '1';
+/** how the seal puts the agent in (`--agent`): the default (packed: a clone that plans unpacks it first), or full */
+const AGENT = process.env.BENCH_AGENT;
 const TARGET_SECONDS = 2;
 
 type Variant = 'sealed' | 'credential';
@@ -79,7 +82,7 @@ async function main(): Promise<number> {
   const img = prepareBootImage('pcbench', used, (root, dir) => {
     const golden = path.join(dir, 'unattend.xml');
     fs.writeFileSync(golden, cloneAnswerFile(WORK.sealed.name, WORK.sealed.password), { mode: 0o600 });
-    const r = spawnSync(BIN, ['--root', assertScratch(root), '/generalize', '/oobe', `/unattend:${golden}`, '--verify', 'off'], { encoding: 'utf8', timeout: 300_000 });
+    const r = spawnSync(BIN, ['--root', assertScratch(root), '/generalize', '/oobe', `/unattend:${golden}`, '--verify', 'off', ...(AGENT ? ['--agent', AGENT] : [])], { encoding: 'utf8', timeout: 300_000 });
     fs.rmSync(golden, { force: true });
     if (r.status !== 0) throw new Error(`sysprep /generalize failed:\n${r.stdout}${r.stderr}`);
     installMarkers(root, { readyAfter: SYSPREP_UNITS, doneAfter: ['first-boot-complete.target'], reported: ['sysinit.target', 'multi-user.target', 'ssh.service', ...SYSPREP_UNITS] });
@@ -102,7 +105,7 @@ async function main(): Promise<number> {
       }
     }
   }
-  const lines: string[] = ['', `per-clone answer files: sealed plans vs a systemd credential  ${new Date().toISOString()}`, `load average at the start: ${loadStart.toFixed(2)}; ${BOOTS} boots per variant`];
+  const lines: string[] = ['', `per-clone answer files: sealed plans vs a systemd credential  ${new Date().toISOString()}`, `load average at the start: ${loadStart.toFixed(2)}; ${BOOTS} boots per variant; sealed with --agent ${AGENT ?? 'packed (the default)'}`];
   const results: Record<string, unknown> = {};
   let pass = true;
   for (const cpus of CPU_COUNTS) {

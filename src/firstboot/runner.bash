@@ -1626,7 +1626,7 @@ phase_oobe() {
     done
   fi
   rm -f -- "${gone[@]}"
-  # a runtime the launcher unpacked onto the disk (/run was too small for it): the clone is set up
+  # a runtime the launcher unpacked onto the disk (/run was noexec or too small): the clone is set up
   if [[ $state == IMAGE_STATE_COMPLETE && -d $DISK_RUNTIME ]]; then rm -rf -- "$DISK_RUNTIME"; fi
   phase_done
 }

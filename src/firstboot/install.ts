@@ -49,8 +49,12 @@ export function agentSource(): AgentSource {
     const bundle = path.join(dir, 'sysprep.mjs');
     if (!nodefs.existsSync(bundle)) continue;
     const node = nodefs.existsSync(path.join(dir, 'node')) ? path.join(dir, 'node') : process.execPath;
-    const packed = new Map(PACKED_RUNTIMES.flatMap((p) => [path.join(dir, path.posix.basename(p.file)), path.join(dir, 'packed', path.posix.basename(p.file))]
-      .filter((f) => nodefs.existsSync(f)).slice(0, 1).map((f) => [p.file, f] as const)));
+    const packed = new Map<string, string>();
+    for (const p of PACKED_RUNTIMES) {
+      const name = path.posix.basename(p.file);
+      const found = [path.join(dir, name), path.join(dir, 'packed', name)].find((f) => nodefs.existsSync(f));
+      if (found) packed.set(p.file, found);
+    }
     return { bundle, runner: path.join(dir, 'firstboot'), node, cldrDir: path.join(dir, 'cldr'), packed };
   }
   throw new SysprepError('environment', 'the first-boot agent is not built: run "npm run build" (dist/agent/sysprep.mjs is missing)');
@@ -96,14 +100,19 @@ function agentNeeds(planned: readonly Plan[], state: ImageState): string[] {
   return needs;
 }
 
+type PackedForm = (typeof PACKED_RUNTIMES)[number];
+/** the xz form, which the installations carry and the others are derived from */
+const XZ_FORM = PACKED_RUNTIMES[0];
+const canPack = (src: AgentSource, form: PackedForm): boolean => src.packed.has(form.file) || src.packed.has(XZ_FORM.file);
+
 /**
  * The archive of FORM on this machine: this installation's, or derived from its xz form (the .deb
  * wraps the same stream; the .tar.gz is made from the runtime) into a temporary file, removed by CLEANUP.
  */
-function packedFile(src: AgentSource, form: (typeof PACKED_RUNTIMES)[number], cleanup: (() => void)[]): string | undefined {
+function packedFile(src: AgentSource, form: PackedForm, cleanup: (() => void)[]): string | undefined {
   const have = src.packed.get(form.file);
   if (have) return have;
-  const xz = src.packed.get(PACKED_RUNTIMES[0].file);
+  const xz = src.packed.get(XZ_FORM.file);
   if (!xz) return undefined;
   const dir = nodefs.mkdtempSync(path.join(os.tmpdir(), 'sysprep-runtime-'));
   cleanup.push(() => nodefs.rmSync(dir, { recursive: true, force: true }));
@@ -134,7 +143,7 @@ function install(target: Target, log: PantherLog, state: ImageState, mode: Agent
   const owned = packageOwnsAgent(fs);
   // the form of the runtime this image gets: a package's stays; packed wants the first archive the
   // image can unpack with its own tools (and this installation has, or can derive)
-  const packedForm = PACKED_RUNTIMES.find((p) => p.needs.some((n) => fs.exists(n)) && (src.packed.has(p.file) || src.packed.has(PACKED_RUNTIMES[0].file)));
+  const packedForm = PACKED_RUNTIMES.find((p) => p.needs.some((n) => fs.exists(n)) && canPack(src, p));
   let effective: AgentMode = owned ? 'full' : mode;
   if (effective === 'packed' && !packedForm) {
     const why = `${src.packed.size ? 'this image has none of xz, dpkg-deb and gzip' : 'this installation of sysprep has no packed runtime (an npm installation; dist/agent/runtime.*: run "npm run build")'}; the runtime goes in as it is`;
@@ -162,7 +171,8 @@ function install(target: Target, log: PantherLog, state: ImageState, mode: Agent
     if (file) put(fs.installFile(file, p.file, 0o644), file);
     else drop(p.file, `--agent ${effective}`);
   }
-  // a runtime an earlier boot of this machine unpacked onto the disk (the launcher, when /run was small)
+  // a runtime an earlier boot of this machine unpacked onto the disk (the launcher, when /run was
+  // noexec or small)
   fs.remove(DISK_RUNTIME_DIR, 'unpacked by an earlier boot: the launcher unpacks the runtime again when it needs it');
   if (effective === 'none') {
     drop(AGENT_BUNDLE, '--agent none: no runtime to run it');

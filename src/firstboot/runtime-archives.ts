@@ -37,7 +37,7 @@ function tarHeader(name: string, size: number, mode: number, mtime: number): Buf
 
 const padding = (size: number, block: number) => Buffer.alloc((block - (size % block)) % block);
 
-/** A tar of one small file held in memory. */
+/** A tar of one file held in memory: its header, the content to a whole block, the two end blocks. */
 function tarOf(name: string, content: Buffer, mode: number): Buffer {
   return Buffer.concat([tarHeader(name, content.length, mode, 0), content, padding(content.length, 512), Buffer.alloc(1024)]);
 }
@@ -52,8 +52,8 @@ function arMember(name: string, size: number): Buffer {
 const control = (kib: number) => 'Package: sysprep-agent-runtime\nVersion: 0\nArchitecture: all\nMaintainer: sysprep\n' +
   `Installed-Size: ${kib}\nDescription: the runtime of the first-boot agent of sysprep (unpacked by it, never installed)\n`;
 
-/** The size of the tar of one file of SIZE bytes. */
-const tarBytes = (size: number) => 512 + size + ((512 - (size % 512)) % 512) + 1024;
+/** The size of tarOf's tar of a file of SIZE bytes. */
+const tarBytes = (size: number) => 512 + size + padding(size, 512).length + 1024;
 
 /**
  * Write OUT: the .deb form of XZ, the xz-compressed tar of the runtime file NODE (the same bytes as
@@ -83,7 +83,5 @@ export function debOfXz(xz: string, out: string, node: string): void {
 
 /** Write OUT: `node` (the runtime file NODE, mode 0755) tarred and gzipped (in memory: ~90 MB, once). */
 export function tarGzOfRuntime(node: string, out: string): void {
-  const data = nodefs.readFileSync(node);
-  const tar = Buffer.concat([tarHeader('node', data.length, 0o755, 0), data, padding(data.length, 512), Buffer.alloc(1024)]);
-  nodefs.writeFileSync(out, gzipSync(tar, { level: 9 }), { mode: 0o644 });
+  nodefs.writeFileSync(out, gzipSync(tarOf('node', nodefs.readFileSync(node), 0o755), { level: 9 }), { mode: 0o644 });
 }

@@ -73,8 +73,9 @@ export const PACKED_RUNTIMES = [
 /** where a boot unpacks a packed runtime (memory; gone at the next boot) */
 export const UNPACKED_RUNTIME_DIR = '/run/sysprep/runtime';
 /**
- * where it unpacks it when /run is too small for it (a small virtual machine: /run is a fifth of the
- * memory): the disk, removed by the first boot once the clone is set up, and by a seal
+ * where it unpacks it when programs may not run from /run (initramfs-tools mounts it noexec) or it is
+ * too small (a tenth of the memory there): the disk, removed by the first boot once the clone is set
+ * up, and by a seal
  */
 export const DISK_RUNTIME_DIR = `${SYSPREP_LIB}/runtime`;
 /** what the tarball's install.sh installed (scripts/install.sh: MANIFEST; a test keeps the two alike) */

@@ -194,6 +194,16 @@ read_file() {
   return 0
 }
 
+# What a power loss left of an earlier run's write of PATH: its .sysprep-PID-NAME files of other PIDs.
+drop_stale() { # PATH
+  local stale pid
+  for stale in "${1%/*}"/.sysprep-*-"${1##*/}"; do
+    pid=${stale#"${1%/*}"/.sysprep-}
+    pid=${pid%-"${1##*/}"}
+    [[ $pid =~ ^[0-9]+$ && $pid != "$$" ]] && rm -f -- "$stale"
+  done
+  return 0
+}
 # Replace a file's contents atomically (a temporary file beside it, then a rename), keeping its mode,
 # owner and security context (cp --attributes-only); nothing is written when the content is the same.
 # MODE: a file of sysprep's own, made with that mode. While a repeatable step runs (DEFER), the rename
@@ -201,18 +211,13 @@ read_file() {
 # emulation each process started costs the boot tens of milliseconds of CPU. A repeatable op that starts
 # a program which may read such a file (useradd, chpasswd, systemctl, locale-gen) flushes first.
 write_file() { # PATH CONTENT [MODE]
-  local path=$1 content=$2 mode=${3:-} current tmp stale pid
+  local path=$1 content=$2 mode=${3:-} current tmp
   tmp=${path%/*}/.sysprep-$$-${path##*/}
   if [[ -f $path || -n ${PENDING[$path]:-} ]]; then
     read_file "$path" current
     [[ $current == "$content" && -z $mode ]] && return 0
   fi
-  # what a power loss left of an earlier run's write of this file
-  for stale in "${path%/*}"/.sysprep-*-"${path##*/}"; do
-    pid=${stale#"${path%/*}"/.sysprep-}
-    pid=${pid%-"${path##*/}"}
-    [[ $pid =~ ^[0-9]+$ && $pid != "$$" ]] && rm -f -- "$stale"
-  done
+  drop_stale "$path"
   # a write that fails leaves no temporary file behind (a full disk, a read-only /etc)
   if [[ -n $mode ]]; then
     umask 077
@@ -330,8 +335,7 @@ op_set_state() { # STATE
     [[ -f $f ]] && also+=("$f")
   done
   [[ -f $STEPS ]] && also+=("$STEPS")
-  # what a power loss left of an earlier run's write of the state
-  for f in "$STATE_DIR"/.sysprep-*-"${STATE_INI##*/}"; do [[ -e $f && $f != "$tmp" ]] && rm -f -- "$f"; done
+  drop_stale "$STATE_INI"
   if ! { [[ -d $STATE_DIR ]] || mkdir -p "$STATE_DIR"; } ||
     ! { printf '[State]\nImageState="%s"\n' "$1" >"$tmp" && sync -- "${also[@]}" "$tmp" && rename_all ".sysprep-$$-" "${PENDING[@]}" "$tmp"; }; then
     rm -f -- "$tmp" 2>/dev/null

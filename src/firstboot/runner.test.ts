@@ -47,7 +47,7 @@ test('the runner refuses what it does not know, with its usage (exit 2)', () => 
 
 /** The runner's write_file as written, with what it calls and the state it keeps (cut out with sed). */
 const writeFileFunctions = () =>
-  spawnSync('sed', ['-n', '/^read_file()/,/^}/p;/^write_file()/,/^}/p;/^keeps_attributes()/,/^}/p;/^DEFER=/p;/^declare -A PENDING=/p', RUNNER], { encoding: 'utf8' }).stdout;
+  spawnSync('sed', ['-n', '/^read_file()/,/^}/p;/^write_file()/,/^}/p;/^keeps_attributes()/,/^}/p;/^drop_stale()/,/^}/p;/^DEFER=/p;/^declare -A PENDING=/p', RUNNER], { encoding: 'utf8' }).stdout;
 
 test('write_file on a full disk fails and leaves no temporary file behind', () => {
   const dir = spawnSync('mktemp', ['-d'], { encoding: 'utf8' }).stdout.trim();

@@ -25,7 +25,7 @@ function runnerChassis(file: string, chassis: string): void {
   // write_file's state (a step's pending renames; none here: DEFER=0 renames at once)
   const state = ['DEFER=0', 'declare -A PENDING=()', 'declare -a WRITTEN=()'];
   for (const line of state) assert.ok(text.includes(`\n${line}\n`), `runner.bash declares ${line}`);
-  const script = ['set -u', 'log_info() { :; }', ...state, fn('read_file'), fn('keeps_attributes'), fn('write_file'), fn('op_chassis').replaceAll('/etc/machine-info', '"$MACHINE_INFO"'),
+  const script = ['set -u', 'log_info() { :; }', ...state, fn('read_file'), fn('keeps_attributes'), fn('drop_stale'), fn('write_file'), fn('op_chassis').replaceAll('/etc/machine-info', '"$MACHINE_INFO"'),
     'op_chassis "$1" test'].join('\n');
   const r = spawnSync('bash', ['-c', script, 'bash', chassis], { env: { ...process.env, MACHINE_INFO: file }, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
